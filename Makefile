@@ -1,0 +1,32 @@
+# `make demo` and `make test` work on a fresh Debian machine as root: they install what is missing first.
+VENV := .venv
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: demo test test-slow system-demo system-test services clean
+
+$(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml scripts/install-venv.sh
+	bash scripts/install-venv.sh
+	touch $@
+
+system-demo:
+	bash scripts/install-system.sh demo
+
+system-test:
+	bash scripts/install-system.sh test
+
+services: system-test
+	bash scripts/start-services.sh
+
+demo: system-demo $(STAMP)
+	$(VENV)/bin/idv demo
+
+test: services $(STAMP)
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Accuracy evaluations on ../shared/data (minutes).
+test-slow: services $(STAMP)
+	$(VENV)/bin/pytest -m slow $(PYTEST_ARGS)
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,1 @@
+"""Transport: the FastAPI application and the `idv` command line."""

@@ -1,0 +1,27 @@
+"""The FastAPI application: versioned routes under /v1, JSON errors, OpenAPI at /openapi.json and /docs."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from api.errors import install_error_handlers
+from api.routes import audit, mobile, relying_party, review, wellknown
+from storage.credentials import register_relying_party
+from storage.runtime import Runtime, build_runtime
+from storage.settings import Settings, get_settings
+from workers.context import install_runtime
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    runtime = runtime or build_runtime(settings or get_settings())
+    install_runtime(runtime)  # eager tasks in this process share the API's clients
+    with runtime.database.session() as session:
+        for entry in runtime.settings.bootstrap_relying_parties:
+            name, _, api_key = entry.partition(":")
+            register_relying_party(session, name, api_key)
+    app = FastAPI(title="Identity verification", version="1", description=__doc__)
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    for module in (relying_party, mobile, wellknown, review, audit):
+        app.include_router(module.router)
+    return app

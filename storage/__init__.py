@@ -1,0 +1,1 @@
+"""Every I/O client: settings, database repositories, evidence store, encryption, audit log."""

@@ -1,0 +1,225 @@
+"""The MRZ reader on generated document images, its correction rules, and the real specimens.
+
+Generated documents go through the same path as photos: band finding, tesseract, glyph analysis,
+correction and parsing. Expected lines come from the generator, never from the reader.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from synthetic.camera import CameraEffects
+from synthetic.documents import mrz_font_path, render_document
+from synthetic.identities import DocumentKind, random_person
+from synthetic.mrz import applicable_defects, break_mrz, compose_mrz
+from tests.shared_data import requires_shared_data
+from verification.mrz.band import find_bands, ink_mask, line_glyphs, to_gray
+from verification.mrz.correction import PositionKind, correct, normalise
+from verification.mrz.parser import parse_mrz
+from verification.mrz.reader import MrzReason, ReaderOptions, choose_lines, clear_name_padding, position_kinds, read_mrz, vote_name
+from verification.outcome import CheckStatus
+
+TODAY = date(2026, 11, 23)
+PORTRAIT = np.full((220, 170, 3), (120, 140, 170), np.uint8)
+MANIFEST = Path(__file__).resolve().parents[1] / "data" / "documents_manifest.csv"
+
+
+def _render(kind: DocumentKind, seed: int, camera: CameraEffects | None = None,
+            lines: tuple[str, ...] | None = None) -> tuple[np.ndarray, tuple[str, ...]]:
+    rng = np.random.default_rng(seed)
+    person = random_person(rng, kind, TODAY)
+    document = render_document(kind, person, PORTRAIT, rng=rng, mrz_lines=lines, camera=camera)
+    return document.image, document.mrz_lines
+
+
+@pytest.mark.parametrize("kind", list(DocumentKind))
+def test_a_clean_generated_document_reads_valid_and_exact(kind: DocumentKind) -> None:
+    image, expected = _render(kind, seed=0)
+    reading = read_mrz(image, today=TODAY)
+    assert reading.status is CheckStatus.PASS
+    assert reading.lines == expected
+    assert MrzReason.NAMES_UNVERIFIED in reading.reasons  # names are read, never proven
+
+
+def test_photographed_generated_documents_read_mostly_exact() -> None:
+    """Mild camera effects on 12 documents of every kind. Synthetic document numbers mix letters and
+    digits at random (D9U8DMJ...), harder than real ones: measured 11 of 16 exact over four seeds."""
+    exact = 0
+    for kind in DocumentKind:
+        for seed in (10, 11, 12):
+            image, expected = _render(kind, seed, CameraEffects.mild())
+            reading = read_mrz(image, today=TODAY)
+            exact += reading.valid and reading.lines == expected
+    assert exact >= 9
+
+
+@pytest.mark.parametrize("kind", list(DocumentKind))
+def test_an_image_of_a_broken_mrz_is_never_read_valid(kind: DocumentKind) -> None:
+    """Every defect the generator can introduce, photographed: the reader reports the failure and no
+    correction turns the damaged zone into a valid one."""
+    for index, defect in enumerate(applicable_defects(kind)):
+        rng = np.random.default_rng(200 + index)
+        broken = break_mrz(compose_mrz(random_person(rng, kind, TODAY)), defect)
+        image, _ = _render(kind, 200 + index, CameraEffects.mild(), broken)
+        reading = read_mrz(image, today=TODAY)
+        assert not reading.valid, (defect, reading.lines)
+        assert reading.status in (CheckStatus.FAIL, CheckStatus.INCONCLUSIVE)
+
+
+def test_an_image_without_mrz_is_inconclusive() -> None:
+    blank = np.full((600, 900, 3), 235, np.uint8)
+    reading = read_mrz(blank, today=TODAY)
+    assert reading.status is CheckStatus.INCONCLUSIVE
+    assert reading.reasons == (MrzReason.NOT_FOUND,)
+    assert reading.lines == ()
+
+
+def _ocr_b_line(text: str, size: int = 40) -> np.ndarray:
+    font = ImageFont.truetype(mrz_font_path(), size)
+    canvas = Image.new("L", (int(font.getlength(text)) + 2 * size, 2 * size), 255)
+    ImageDraw.Draw(canvas).text((size, size // 2), text, font=font, fill=0)
+    return np.asarray(canvas)
+
+
+def test_glyph_analysis_tells_the_filler_from_letters_and_digits() -> None:
+    text = "P<UTOK<<KSEGCXLR<<0123456789<ABZ4<4<"
+    crop = _ocr_b_line(text)
+    ink = ink_mask(crop)
+    rows = np.flatnonzero(ink.any(axis=1))
+    glyphs = line_glyphs(ink, int(rows[0]), int(rows[-1]))
+    assert len(glyphs) == len(text)
+    assert [g.chevron for g in glyphs] == [c == "<" for c in text]
+
+
+def test_the_mrz_lines_are_the_consecutive_ones_closest_to_a_format() -> None:
+    # A visual-zone line, then a TD3 MRZ whose second line lost three fillers.
+    assert choose_lines([27, 44, 41]) == (1, 2, 44)
+    # Three TD1 lines under a heading, one with a doubled filler.
+    assert choose_lines([12, 30, 31, 30]) == (1, 3, 30)
+    assert choose_lines([12, 15]) is None
+
+
+def _is_valid(lines: object) -> bool:
+    return parse_mrz(list(lines), today=TODAY).valid  # type: ignore[call-overload]
+
+
+def test_layout_coercion_and_zero_runs_are_recorded() -> None:
+    # A TD3 line 2 read with O for 0 in the dates and in a run of zeros of the document number.
+    lines = ["P<ISLAEVARSDOTTIR<<THURIDUR<OESP<<<<<<<<<<<<", "ADOOO000<0ISL66I23I5F0905264311266<9539<<<32"]
+    outcome = correct(lines, position_kinds(parse_mrz(lines, today=TODAY).format), _is_valid)  # type: ignore[arg-type]
+    assert outcome.lines[1] == "A0000000<0ISL6612315F0905264311266<9539<<<32"
+    assert _is_valid(outcome.lines)
+    rules = {(c.position, c.rule) for c in outcome.corrections}
+    assert {(1, "zero_run"), (2, "zero_run"), (15, "layout"), (18, "layout")} <= rules
+
+
+def test_a_filler_run_read_as_k_is_restored_but_a_name_ending_in_k_is_kept() -> None:
+    kinds = position_kinds(parse_mrz(["P<" + "<" * 42, "<" * 44]).format)  # type: ignore[arg-type]
+    lines, corrections = normalise(["P<GBRBECK<<ANNA<KKK<K<<<<<<<<<<<<<<<<<<<<<<<", "<" * 44], kinds)
+    assert lines[0] == "P<GBRBECK<<ANNA<<<<<<<<<<<<<<<<<<<<<<<<<<<<<"
+    assert all(c.rule == "filler" for c in corrections)
+
+
+def test_an_unknown_state_code_one_look_alike_from_a_known_one_is_read_as_it() -> None:
+    kinds = [[PositionKind.STATE] * 3]
+    assert normalise(["NLO"], kinds)[0] == ["NLD"]
+    assert normalise(["UTO"], kinds)[0] == ["UTO"]  # ICAO's fictional Utopia stays
+
+
+def test_a_single_look_alike_is_corrected_only_when_exactly_one_candidate_passes() -> None:
+    valid = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10")
+    kinds = position_kinds(parse_mrz(list(valid), today=TODAY).format)  # type: ignore[arg-type]
+    misread = (valid[0], "L8989O2C36" + valid[1][10:])  # 0 read as O inside the document number
+    outcome = correct(misread, kinds, _is_valid)
+    assert outcome.lines == valid and outcome.valid_candidates == 1
+    assert [c.rule for c in outcome.corrections] == ["check_digits"]
+
+
+def test_several_passing_candidates_leave_the_reading_invalid_and_ambiguous() -> None:
+    valid = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10")
+    kinds = position_kinds(parse_mrz(list(valid), today=TODAY).format)  # type: ignore[arg-type]
+    # The document number check digit and the composite both wrong: no single substitution can be
+    # singled out, and none that satisfies both may be invented.
+    broken = (valid[0], valid[1][:9] + "7" + valid[1][10:43] + "3")
+    outcome = correct(broken, kinds, _is_valid)
+    assert not _is_valid(outcome.lines)
+    assert outcome.valid_candidates != 1
+
+
+
+def test_vote_name_takes_each_position_from_the_majority_of_aligned_readings() -> None:
+    confirmed, printed = "MEULENDLJK<<LOES<ALSERTLNE<<<<<<", "MEULENDIJK<<LOES<ALBERTINE<<<<<<"
+    # Each reading misreads something else; the trailing E K of the last are padding read as letters.
+    readings = [confirmed, printed, "MEULENDIJK<<LOES<ALSERTINE<<<<<<", "MEULENDIJK<<LOES<ALBERTLNE<<<<<<",
+                "MEULENDIJK<<LOES<ALBERTINE<<<<EK"]
+    assert vote_name(confirmed, readings) == printed
+
+
+def test_vote_name_ignores_shifted_readings_and_needs_an_absolute_majority() -> None:
+    confirmed = "MUNIR<<FAISAL<<<<"
+    # Shifted readings (a dropped M) agree with each other but not with the fillers of the confirmed one.
+    shifted = ["UNIR<<FAASAL<<<<<", "UNIR<<FAASAL<<<<<", "UNIR<<FAASAL<<<<<"]
+    assert vote_name(confirmed, [confirmed, *shifted]) == confirmed
+    # 2 of 4 aligned readings is no majority: the confirmed character stands.
+    aligned = [confirmed, "MUNIR<<FALSAL<<<<", "MUNIR<<FALSAL<<<<", "MUNIR<<FAISEL<<<<"]
+    assert vote_name(confirmed, aligned) == confirmed
+    assert vote_name(confirmed, [*aligned, "MUNIR<<FALSAL<<<<"]) == "MUNIR<<FALSAL<<<<"
+
+
+def test_name_padding_is_cleared_after_a_long_filler_run_only() -> None:
+    assert "".join(clear_name_padding(list("MARTIN<<SARAH<<<<<<<EEKE<"))) == "MARTIN<<SARAH" + "<" * 12
+    # One filler between name parts and two between surname and given names are names, kept as read.
+    assert "".join(clear_name_padding(list("CRITTENDEN<<LEE<W<<<<"))) == "CRITTENDEN<<LEE<W<<<<"
+
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_a_lighter_overlay_across_the_mrz_is_read_through(seed: int) -> None:
+    """Grey 'SPECIMEN' text printed over the MRZ (as on specimens and stamped visas). The 'dark'
+    binarisation keeps only what is darker than halfway to the ink; measured on these two seeds, the
+    grey level, 'none', 'otsu' and 'adaptive' alone each read neither."""
+    image, expected = _render(DocumentKind.TD3_PASSPORT, seed=seed)
+    band = find_bands(to_gray(image))[0]
+    (cx, cy), (length, height) = band.center, band.size
+    stamp = np.full_like(image, 255)
+    scale = height / 60
+    for index in range(5):
+        origin = (int(cx - length / 2 + index * length / 5), int(cy + height / 4))
+        cv2.putText(stamp, "SPECIMEN", origin, cv2.FONT_HERSHEY_SIMPLEX, scale, (145, 145, 145), max(2, int(scale * 2)))
+    overlaid = np.minimum(image, stamp)  # ink over ink darkens, never lightens
+    for options in (ReaderOptions(binarisations=("dark",)), ReaderOptions()):
+        reading = read_mrz(overlaid, today=TODAY, options=options)
+        assert reading.valid and reading.lines == expected
+
+@requires_shared_data
+@pytest.mark.shared_data
+@pytest.mark.slow
+def test_real_specimens_meet_the_issue_targets() -> None:
+    """The issue's targets on ../shared/data/documents (~40 s): read_valid >= 0.9 and field_accuracy
+    >= 0.95, and never a valid reading of a specimen whose printed MRZ is invalid."""
+    from verification.document_evaluation import evaluate_reader, read_manifest, summarise
+
+    summary = summarise(evaluate_reader(read_manifest(MANIFEST), TODAY))
+    assert summary["false_valid"] == 0
+    assert summary["read_valid"] >= 0.9
+    assert summary["field_accuracy"] >= 0.95
+
+
+@requires_shared_data
+@pytest.mark.shared_data
+def test_deliberately_invalid_real_specimens_are_reported_invalid() -> None:
+    """The altered French card and the Maltese 'BAD' specimen: invalid, with their failing checks."""
+    from verification.document_evaluation import load_image, read_manifest
+
+    rows = {row.path.name: row for row in read_manifest(MANIFEST)}
+    for name in ("cni_1988_altered.jpg", "Malta_BAD.png"):
+        reading = read_mrz(load_image(rows[name].path), today=TODAY)
+        assert not reading.valid
+        assert reading.status is CheckStatus.FAIL
+        assert MrzReason.CHECK_DIGIT_FAILED in reading.reasons

@@ -1,0 +1,1 @@
+"""ICAO 9303 machine-readable zones: check digits, parsing/validation, reading from images."""

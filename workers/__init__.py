@@ -1,0 +1,1 @@
+"""Celery app and thin tasks: load inputs from storage, call the domain, persist the typed result."""

@@ -1,0 +1,25 @@
+"""The liveness step: the selfie video against the challenge it answered."""
+
+from __future__ import annotations
+
+from biometrics.challenge import Action
+from biometrics.liveness import check_liveness
+from biometrics.video import VideoDecodeError
+from storage.runtime import Runtime
+from verification.decision import CheckName
+from verification.lifecycle import CaptureKind
+from verification.outcome import CheckStatus
+from workers.steps.inputs import load_inputs, load_video
+from workers.steps.results import save_check, save_failure
+
+
+def run_liveness_check(runtime: Runtime, enrollment_id: str) -> None:
+    inputs = load_inputs(runtime, enrollment_id)
+    selfie = inputs.captures[CaptureKind.SELFIE_VIDEO]
+    challenge = tuple(Action(a) for a in selfie.challenge_actions or ())
+    try:
+        clip = load_video(runtime, selfie)
+    except VideoDecodeError as error:
+        save_failure(runtime, enrollment_id, CheckName.LIVENESS, CheckStatus.FAIL, error.reason.value, str(error))
+        return
+    save_check(runtime, enrollment_id, CheckName.LIVENESS, check_liveness(clip, challenge))
