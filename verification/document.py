@@ -20,7 +20,7 @@ import numpy as np
 
 from verification.image_quality import ImageQuality, QualityThresholds, assess_quality
 from verification.mrz.formats import MrzFormat
-from verification.mrz.reader import MrzReading, ReaderOptions, read_mrz
+from verification.mrz.reader import MrzReading, ReaderOptions, confirmed_by, read_mrz
 from verification.outcome import CheckStatus
 
 FRENCH_CARD_VALIDITY_YEARS = 10
@@ -161,13 +161,16 @@ def check_document(images: Sequence[np.ndarray], policy: DocumentPolicy, today: 
 
     Quality reasons ("move_closer", "image_blurred", "avoid_glare") are given whenever the MRZ could not
     be read valid: they tell the applicant what to change. A valid MRZ proves the image good enough.
+    A reading one image leaves unconfirmed is confirmed by another image's agreeing reading.
     """
     quality = tuple(assess_quality(image, policy.quality) for image in images)
     portrait = locate_portrait(images)
     reading: MrzReading | None = None
     index: int | None = None
+    readings: list[MrzReading] = []
     for i, image in enumerate(images):
-        candidate = read_mrz(image, today=today, options=reader_options)
+        candidate = confirmed_by(read_mrz(image, today=today, options=reader_options), readings)
+        readings.append(candidate)
         if reading is None or (candidate.result is not None and (reading.result is None or candidate.valid)):
             reading, index = candidate, i
         if candidate.valid:
@@ -185,7 +188,11 @@ def check_document(images: Sequence[np.ndarray], policy: DocumentPolicy, today: 
         expiry = fields.expiry_date
     status = CheckStatus.PASS
     reasons: list[str] = []
-    if not reading.valid:
+    if reading.unconfirmed:  # every check holds, but only one reading says so: doubt, not a wrong MRZ
+        reasons += [str(r) for r in reading.reasons]
+        reasons += hints
+        status = CheckStatus.INCONCLUSIVE
+    elif not reading.valid:
         reasons.append(DocumentReason.MRZ_INVALID)
         reasons += [str(r) for r in reading.reasons]
         reasons += [f"{DocumentReason.MRZ_CHECK_FAILED}:{c.name}" for c in reading.result.failed_checks]

@@ -43,6 +43,8 @@ MIN_TILT = 0.06
 # Frames scored for reading: sharp, without glare, held frontal. At most this many per segment are
 # checked for an MRZ band or a face, sharpest first.
 CANDIDATES_PER_SEGMENT = 3
+# MRZ frames handed to the reader: a reading one frame leaves unconfirmed is confirmed by another's.
+MRZ_FRAMES = 3
 
 
 class TiltDirection(StrEnum):
@@ -86,7 +88,7 @@ class DocumentVideoAnalysis:
     status: CheckStatus
     score: float | None  # largest foreshortening reached (log edge ratio)
     reasons: tuple[str, ...]
-    mrz_frame: int | None  # index into the frames given
+    mrz_frames: tuple[int, ...]  # indices into the frames given, best for reading first
     portrait_frame: int | None
     segments: int  # sides (or re-framings) of the card seen
     tilt_direction: TiltDirection | None  # the direction of the largest tilt
@@ -98,15 +100,16 @@ class DocumentVideoAnalysis:
         return self.status is CheckStatus.PASS
 
     def frame_indices(self) -> tuple[int, ...]:
-        """The frames to give the document check: the MRZ frame, then the portrait frame."""
-        return tuple(i for i in (self.mrz_frame, self.portrait_frame) if i is not None)
+        """The frames to give the document check: the MRZ frames, then the portrait frame."""
+        portrait = () if self.portrait_frame is None else (self.portrait_frame,)
+        return tuple(dict.fromkeys(self.mrz_frames + portrait))
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "status": str(self.status),
             "score": None if self.score is None else round(self.score, 4),
             "reasons": list(self.reasons),
-            "mrz_frame": self.mrz_frame,
+            "mrz_frames": list(self.mrz_frames),
             "portrait_frame": self.portrait_frame,
             "segments": self.segments,
             "tilt_direction": None if self.tilt_direction is None else str(self.tilt_direction),
@@ -200,12 +203,13 @@ def analyse_document_video(frames: Sequence[np.ndarray], timestamps: Sequence[fl
     (as `instruction` asked, when one was given). Frames are BGR or grey, in time order."""
     measures = _measure(frames, timestamps)
     tilt, direction = _largest_tilt(measures)
-    mrz_frame = portrait_frame = None
+    mrz_frames: list[int] = []
+    portrait_frame = None
     best_face = 0
     for segment in sorted({m.segment for m in measures}):
         for index in _reading_order(measures, segment, MIN_TILT)[:CANDIDATES_PER_SEGMENT]:
-            if mrz_frame is None and any(b.line_count >= 2 for b in find_bands(to_gray(frames[index]))):
-                mrz_frame = index
+            if len(mrz_frames) < MRZ_FRAMES and any(b.line_count >= 2 for b in find_bands(to_gray(frames[index]))):
+                mrz_frames.append(index)
             face = find_portrait(frames[index])
             if face is not None and (face[2] - face[0]) * (face[3] - face[1]) > best_face:
                 portrait_frame, best_face = index, (face[2] - face[0]) * (face[3] - face[1])
@@ -222,11 +226,11 @@ def analyse_document_video(frames: Sequence[np.ndarray], timestamps: Sequence[fl
         reasons.append(VideoReason.WRONG_TILT)
     else:
         status = CheckStatus.PASS
-    if mrz_frame is None:
+    if not mrz_frames:
         reasons.append(VideoReason.NO_MRZ_FRAME)
     if portrait_frame is None:
         reasons.append(VideoReason.NO_PORTRAIT_FRAME)
-    return DocumentVideoAnalysis(status, tilt if tracked else None, tuple(str(r) for r in reasons), mrz_frame,
+    return DocumentVideoAnalysis(status, tilt if tracked else None, tuple(str(r) for r in reasons), tuple(mrz_frames),
                                  portrait_frame, len({m.segment for m in measures}), direction if tracked else None,
                                  instruction, tuple(measures))
 

@@ -61,7 +61,7 @@ def check_document_command(inputs: tuple[Path, ...], tilt: str | None, today: An
 
 
 def _inputs(paths: tuple[Path, ...], tilt: str | None) -> tuple[list[np.ndarray], dict[str, Any] | None]:
-    """The images to check; a video is reduced to its best MRZ frame and best portrait frame."""
+    """The images to check; a video is reduced to its best MRZ frames and best portrait frame."""
     videos = [p for p in paths if p.suffix.lower() in VIDEO_SUFFIXES]
     if not videos:
         return [load_image(p) for p in paths], None
@@ -75,7 +75,7 @@ def _inputs(paths: tuple[Path, ...], tilt: str | None) -> tuple[list[np.ndarray]
     except VideoDecodeError as error:
         raise click.BadParameter(f"unusable video: {error}", param_hint="IMAGE_OR_VIDEO") from error
     analysis = analyse_document_video(clip.frames, clip.timestamps, None if tilt is None else TiltDirection(tilt))
-    frames = [clip.frames[i] for i in dict.fromkeys(analysis.frame_indices())]
+    frames = [clip.frames[i] for i in analysis.frame_indices()]
     return frames, analysis.to_dict()
 
 

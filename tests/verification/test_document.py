@@ -19,7 +19,10 @@ from synthetic.documents import render_document
 from synthetic.identities import DocumentKind, SyntheticPerson, random_person
 from synthetic.mrz import break_mrz, compose_mrz
 from synthetic.portraits import fallback_portrait
+import verification.document as document_module
 from verification.document import DocumentPolicy, DocumentReason, check_document, french_card_expiry
+from verification.mrz.parser import parse_mrz
+from verification.mrz.reader import MrzReading, MrzReason
 from verification.outcome import CheckStatus
 
 TODAY = date(2026, 11, 23)
@@ -54,6 +57,19 @@ def test_the_mrz_is_taken_from_whichever_side_carries_it() -> None:
     assert result.status is CheckStatus.PASS
     assert result.mrz_image_index == 1
     assert result.document_kind == "id_card"
+
+
+def test_an_mrz_read_valid_once_is_doubtful_until_another_capture_confirms_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """read_mrz is replaced by a reading it leaves unconfirmed: the document check's own logic is tested."""
+    lines = compose_mrz(_person(DocumentKind.TD3_PASSPORT))
+    unconfirmed = MrzReading(CheckStatus.FAIL, lines, parse_mrz(list(lines), today=TODAY), (), 1,
+                             (MrzReason.UNCONFIRMED,), 0.0, 1)
+    monkeypatch.setattr(document_module, "read_mrz", lambda image, today, options: unconfirmed)
+    image = np.full((630, 1000, 3), 225, np.uint8)
+    alone = check_document([image], DocumentPolicy(), TODAY)
+    assert alone.status is CheckStatus.INCONCLUSIVE
+    assert "mrz_unconfirmed" in alone.reasons and DocumentReason.MRZ_INVALID not in alone.reasons
+    assert check_document([image, image], DocumentPolicy(), TODAY).status is CheckStatus.PASS
 
 
 def test_an_expired_document_fails() -> None:

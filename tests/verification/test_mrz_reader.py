@@ -22,7 +22,16 @@ from tests.shared_data import requires_shared_data
 from verification.mrz.band import find_bands, ink_mask, line_glyphs, to_gray
 from verification.mrz.correction import PositionKind, correct, normalise
 from verification.mrz.parser import parse_mrz
-from verification.mrz.reader import MrzReason, ReaderOptions, choose_lines, clear_name_padding, position_kinds, read_mrz, vote_name
+from verification.mrz.reader import (
+    MrzReading,
+    MrzReason,
+    ReaderOptions,
+    choose_lines,
+    clear_name_padding,
+    confirmed_by,
+    position_kinds,
+    read_mrz,
+)
 from verification.outcome import CheckStatus
 
 TODAY = date(2026, 11, 23)
@@ -152,31 +161,10 @@ def test_several_passing_candidates_leave_the_reading_invalid_and_ambiguous() ->
     assert outcome.valid_candidates != 1
 
 
-
-def test_vote_name_takes_each_position_from_the_majority_of_aligned_readings() -> None:
-    confirmed, printed = "MEULENDLJK<<LOES<ALSERTLNE<<<<<<", "MEULENDIJK<<LOES<ALBERTINE<<<<<<"
-    # Each reading misreads something else; the trailing E K of the last are padding read as letters.
-    readings = [confirmed, printed, "MEULENDIJK<<LOES<ALSERTINE<<<<<<", "MEULENDIJK<<LOES<ALBERTLNE<<<<<<",
-                "MEULENDIJK<<LOES<ALBERTINE<<<<EK"]
-    assert vote_name(confirmed, readings) == printed
-
-
-def test_vote_name_ignores_shifted_readings_and_needs_an_absolute_majority() -> None:
-    confirmed = "MUNIR<<FAISAL<<<<"
-    # Shifted readings (a dropped M) agree with each other but not with the fillers of the confirmed one.
-    shifted = ["UNIR<<FAASAL<<<<<", "UNIR<<FAASAL<<<<<", "UNIR<<FAASAL<<<<<"]
-    assert vote_name(confirmed, [confirmed, *shifted]) == confirmed
-    # 2 of 4 aligned readings is no majority: the confirmed character stands.
-    aligned = [confirmed, "MUNIR<<FALSAL<<<<", "MUNIR<<FALSAL<<<<", "MUNIR<<FAISEL<<<<"]
-    assert vote_name(confirmed, aligned) == confirmed
-    assert vote_name(confirmed, [*aligned, "MUNIR<<FALSAL<<<<"]) == "MUNIR<<FALSAL<<<<"
-
-
 def test_name_padding_is_cleared_after_a_long_filler_run_only() -> None:
     assert "".join(clear_name_padding(list("MARTIN<<SARAH<<<<<<<EEKE<"))) == "MARTIN<<SARAH" + "<" * 12
     # One filler between name parts and two between surname and given names are names, kept as read.
     assert "".join(clear_name_padding(list("CRITTENDEN<<LEE<W<<<<"))) == "CRITTENDEN<<LEE<W<<<<"
-
 
 
 @pytest.mark.parametrize("seed", [3, 4])
@@ -223,3 +211,23 @@ def test_deliberately_invalid_real_specimens_are_reported_invalid() -> None:
         assert not reading.valid
         assert reading.status is CheckStatus.FAIL
         assert MrzReason.CHECK_DIGIT_FAILED in reading.reasons
+
+
+def _unconfirmed(lines: tuple[str, ...]) -> MrzReading:
+    return MrzReading(CheckStatus.FAIL, lines, parse_mrz(list(lines), today=TODAY), (), 1, (MrzReason.UNCONFIRMED,),
+                      0.0, 1)
+
+
+def test_an_unconfirmed_reading_is_confirmed_only_by_another_capture_agreeing_on_every_checked_field() -> None:
+    person = random_person(np.random.default_rng(7), DocumentKind.TD3_PASSPORT, TODAY)
+    lines = compose_mrz(person)
+    reading = _unconfirmed(lines)
+    assert reading.result is not None and reading.result.valid and not reading.valid
+    assert confirmed_by(reading, []) == reading
+    renamed = (lines[0][:5] + "X" + lines[0][6:], lines[1])  # names carry no check digit
+    confirmed = confirmed_by(reading, [_unconfirmed(renamed)])
+    assert confirmed.valid and confirmed.reasons == (MrzReason.NAMES_UNVERIFIED,) and confirmed.lines == lines
+    other = compose_mrz(random_person(np.random.default_rng(8), DocumentKind.TD3_PASSPORT, TODAY))
+    assert not confirmed_by(reading, [_unconfirmed(other)]).valid
+    broken = break_mrz(lines, applicable_defects(DocumentKind.TD3_PASSPORT)[0])
+    assert not confirmed_by(reading, [_unconfirmed(broken)]).valid

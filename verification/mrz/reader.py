@@ -6,8 +6,7 @@ printed glyphs (verification.mrz.band.line_glyphs): a chevron-shaped glyph is a 
 tesseract said, and when a line splits into exactly 30, 36 or 44 glyphs every glyph gets one character.
 The lines are fitted to a format, corrected (verification.mrz.correction) and parsed
 (verification.mrz.parser); a reading that fails its checks has its digit, code and sex fields re-read
-one by one with their own alphabet. A valid reading must be confirmed by a second one (see read_mrz);
-its names, which no check digit covers, are voted over all the readings.
+one by one with their own alphabet. A valid reading must be confirmed by a second one (see read_mrz).
 A reading is never made valid by anything but evidence from the image or a correction the check digits
 single out.
 """
@@ -16,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -78,6 +76,11 @@ class MrzReading:
     @property
     def valid(self) -> bool:
         return self.status is CheckStatus.PASS
+
+    @property
+    def unconfirmed(self) -> bool:
+        """Every check holds, but no second reading of the image agreed (see read_mrz)."""
+        return MrzReason.UNCONFIRMED in self.reasons
 
     @property
     def score(self) -> float | None:
@@ -343,57 +346,42 @@ def _orientations(gray: np.ndarray, options: ReaderOptions) -> list[np.ndarray]:
     return images
 
 
-def _checked_content(best: _Best) -> tuple[str, ...]:
+def checked_content(result: MrzResult) -> tuple[str, ...]:
     """What the check digits vouch for: the characters of every field a check digit covers."""
-    assert best.result is not None and best.result.format is not None
-    lines = best.result.lines
-    return tuple(lines[span.line][span.start : span.end] for span in field_layout(best.result.format)
+    assert result.format is not None
+    return tuple(result.lines[span.line][span.start : span.end] for span in field_layout(result.format)
                  if span.checked_by)
 
 
-def _shape(lines: Sequence[str]) -> tuple[int, ...]:
-    return tuple(len(line) for line in lines)
+def _checked_content(best: _Best) -> tuple[str, ...]:
+    assert best.result is not None
+    return checked_content(best.result)
 
 
-def _skeleton(name: str) -> tuple[int, ...]:
-    return tuple(i for i, char in enumerate(name) if char == FILLER)
+def confirmed_by(reading: MrzReading, others: Sequence[MrzReading]) -> MrzReading:
+    """An unconfirmed reading confirmed by another capture of the document (a second photo, another
+    video frame) whose valid reading agrees on every checked field: the agreement read_mrz looks for
+    within one image, from a capture with its own noise, blur and framing."""
+    if not reading.unconfirmed or reading.result is None:
+        return reading
+    content = checked_content(reading.result)
+    if not any(other.result is not None and other.result.valid and other.result.format is reading.result.format
+               and checked_content(other.result) == content for other in others):
+        return reading
+    return replace(reading, status=CheckStatus.PASS, reasons=(MrzReason.NAMES_UNVERIFIED,))
 
 
-def vote_name(confirmed: str, readings: Sequence[str]) -> str:
-    """A name field from several readings of it: padding cleared in each, then per position the
-    character more than half of the aligned readings agree on (the confirmed one's otherwise).
-
-    Aligned readings have their fillers exactly where the confirmed reading has them: a reading that
-    dropped or added a character is shifted, and would outvote the right characters position by position.
-    """
-    cleared = "".join(clear_name_padding(list(confirmed)))
-    aligned = ["".join(clear_name_padding(list(r))) for r in readings]
-    aligned = [r for r in aligned if _skeleton(r) == _skeleton(cleared)]
-    if len(aligned) < 3:  # two readings that disagree have no majority
-        return cleared
-    chars = []
-    for position, char in enumerate(cleared):
-        winner, count = Counter(r[position] for r in aligned).most_common(1)[0]
-        chars.append(winner if 2 * count > len(aligned) else char)
-    return "".join(chars)
-
-
-def _with_voted_names(best: _Best, readings: Sequence[tuple[str, ...]], today: date | None) -> _Best:
-    """A confirmed reading with its name fields voted over all the readings of the same shape (see
-    vote_name): no check digit tells a misread name, agreement across binarisations and glyph heights
-    does. The other fields are kept as confirmed, so the reading stays exactly as valid."""
+def _with_cleared_name_padding(best: _Best, today: date | None) -> _Best:
+    """A valid reading with the padding of its name fields cleared (see clear_name_padding): no check
+    digit covers names, so fillers misread as letters after the padding would otherwise stand."""
     assert best.result is not None and best.outcome is not None and best.result.format is not None
-    confirmed = best.result.lines
-    same = [reading for reading in readings if _shape(reading) == _shape(confirmed)]
-    voted = [list(line) for line in confirmed]
+    cleared = [list(line) for line in best.result.lines]
     for span in field_layout(best.result.format):
         if "name" in span.name and not span.checked_by:
-            field_readings = [reading[span.line][span.start : span.end] for reading in same]
-            voted[span.line][span.start : span.end] = vote_name(confirmed[span.line][span.start : span.end],
-                                                                field_readings)
-    lines = tuple("".join(line) for line in voted)
+            cleared[span.line][span.start : span.end] = clear_name_padding(cleared[span.line][span.start : span.end])
+    lines = tuple("".join(line) for line in cleared)
     result = parse_mrz(list(lines), today=today)
-    if not result.valid or _checked_content(replace(best, result=result)) != _checked_content(best):
+    if not result.valid or checked_content(result) != _checked_content(best):
         return best
     return replace(best, result=result, outcome=replace(best.outcome, lines=lines))
 
@@ -412,9 +400,6 @@ def read_mrz(image: np.ndarray, *, today: date | None = None, options: ReaderOpt
     best = _Best()
     valid: dict[tuple[str, ...], list[_Best]] = {}
     invalid: dict[tuple[str, ...], int] = {}
-    # Every reading of a known format as corrected: coerced to each position's alphabet (I->1 in a
-    # date, 0->O in a name), so that readings vote on what the layout allows.
-    readings: list[tuple[str, ...]] = []
     calls = 0
     found_band = False
     for oriented in _orientations(gray, options):
@@ -430,13 +415,11 @@ def read_mrz(image: np.ndarray, *, today: date | None = None, options: ReaderOpt
                     candidate = _interpret(recognise(binary), binary, ink, today)
                     if candidate is None:
                         continue
-                    assert candidate.outcome is not None
-                    readings.append(candidate.outcome.lines)
                     if candidate.valid:
                         agreeing = valid.setdefault(_checked_content(candidate), [])
                         agreeing.append(candidate)
                         if len(agreeing) >= options.confirmations:
-                            return _reading(_with_voted_names(agreeing[0], readings, today), started, calls,
+                            return _reading(_with_cleared_name_padding(agreeing[0], today), started, calls,
                                             found_band)
                         continue
                     if candidate.rank() > best.rank():
@@ -453,7 +436,7 @@ def read_mrz(image: np.ndarray, *, today: date | None = None, options: ReaderOpt
     # Japanese specimen: a wrong document number and a wrong expiry date, each matching its digit).
     alone = [agreeing[0] for agreeing in valid.values() if agreeing[0].as_read]
     if len(valid) == 1 and alone:
-        return _reading(_with_voted_names(alone[0], readings, today), started, calls, found_band)
+        return _reading(_with_cleared_name_padding(alone[0], today), started, calls, found_band)
     if valid:
         return _reading(max(valid.values(), key=len)[0], started, calls, found_band, unconfirmed=True)
     return _reading(best, started, calls, found_band)
