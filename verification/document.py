@@ -155,6 +155,10 @@ def french_card_expiry(issued: date, birth: date | None, extension: bool) -> dat
     return expiry
 
 
+def _trust(reading: MrzReading) -> int:
+    return 3 if reading.valid else 2 if reading.unconfirmed else 1 if reading.result is not None else 0
+
+
 def check_document(images: Sequence[np.ndarray], policy: DocumentPolicy, today: date,
                    reader_options: ReaderOptions = ReaderOptions()) -> DocumentCheckResult:
     """Read the MRZ from whichever image carries it (front/back), apply the policy, locate the portrait.
@@ -165,16 +169,14 @@ def check_document(images: Sequence[np.ndarray], policy: DocumentPolicy, today: 
     """
     quality = tuple(assess_quality(image, policy.quality) for image in images)
     portrait = locate_portrait(images)
-    reading: MrzReading | None = None
-    index: int | None = None
     readings: list[MrzReading] = []
-    for i, image in enumerate(images):
-        candidate = confirmed_by(read_mrz(image, today=today, options=reader_options), readings)
-        readings.append(candidate)
-        if reading is None or (candidate.result is not None and (reading.result is None or candidate.valid)):
-            reading, index = candidate, i
-        if candidate.valid:
+    for image in images:
+        readings.append(confirmed_by(read_mrz(image, today=today, options=reader_options), readings))
+        if readings[-1].valid:
             break
+    # The most trustworthy reading, the first of equals: valid, then unconfirmed, then read at all.
+    index = max(range(len(readings)), key=lambda i: _trust(readings[i]), default=None)
+    reading = None if index is None else readings[index]
     hints = [str(r) for q in quality for r in q.reasons]
     if reading is None or reading.result is None or reading.result.fields is None:
         reasons = [str(DocumentReason.MRZ_NOT_VISIBLE), *hints]

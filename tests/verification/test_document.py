@@ -20,7 +20,7 @@ from synthetic.identities import DocumentKind, SyntheticPerson, random_person
 from synthetic.mrz import break_mrz, compose_mrz
 from synthetic.portraits import fallback_portrait
 import verification.document as document_module
-from verification.document import DocumentPolicy, DocumentReason, check_document, french_card_expiry
+from verification.document import DocumentCheckResult, DocumentPolicy, DocumentReason, check_document, french_card_expiry
 from verification.mrz.parser import parse_mrz
 from verification.mrz.reader import MrzReading, MrzReason
 from verification.outcome import CheckStatus
@@ -64,12 +64,23 @@ def test_an_mrz_read_valid_once_is_doubtful_until_another_capture_confirms_it(mo
     lines = compose_mrz(_person(DocumentKind.TD3_PASSPORT))
     unconfirmed = MrzReading(CheckStatus.FAIL, lines, parse_mrz(list(lines), today=TODAY), (), 1,
                              (MrzReason.UNCONFIRMED,), 0.0, 1)
-    monkeypatch.setattr(document_module, "read_mrz", lambda image, today, options: unconfirmed)
+    broken = break_mrz(lines, "birth_date_check")
+    invalid = MrzReading(CheckStatus.FAIL, broken, parse_mrz(list(broken), today=TODAY), (), 0,
+                         (MrzReason.CHECK_DIGIT_FAILED,), 0.0, 1)
     image = np.full((630, 1000, 3), 225, np.uint8)
-    alone = check_document([image], DocumentPolicy(), TODAY)
+
+    def check(*readings: MrzReading) -> DocumentCheckResult:
+        given = iter(readings)
+        monkeypatch.setattr(document_module, "read_mrz", lambda image, today, options: next(given))
+        return check_document([image] * len(readings), DocumentPolicy(), TODAY)
+
+    alone = check(unconfirmed)
     assert alone.status is CheckStatus.INCONCLUSIVE
     assert "mrz_unconfirmed" in alone.reasons and DocumentReason.MRZ_INVALID not in alone.reasons
-    assert check_document([image, image], DocumentPolicy(), TODAY).status is CheckStatus.PASS
+    after_an_invalid_one = check(invalid, unconfirmed)  # the doubtful reading is kept, not the wrong one
+    assert after_an_invalid_one.status is CheckStatus.INCONCLUSIVE and after_an_invalid_one.mrz_image_index == 1
+    confirmed = check(unconfirmed, unconfirmed)
+    assert confirmed.status is CheckStatus.PASS and confirmed.mrz_image_index == 1
 
 
 def test_an_expired_document_fails() -> None:
