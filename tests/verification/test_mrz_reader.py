@@ -6,6 +6,7 @@ correction and parsing. Expected lines come from the generator, never from the r
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -19,16 +20,18 @@ from synthetic.documents import mrz_font_path, render_document
 from synthetic.identities import DocumentKind, random_person
 from synthetic.mrz import applicable_defects, break_mrz, compose_mrz
 from tests.shared_data import requires_shared_data
-from verification.mrz.band import find_bands, ink_mask, line_glyphs, to_gray
+from verification.mrz.band import fillers_by_template, find_bands, ink_mask, line_glyphs, to_gray
 from verification.mrz.correction import PositionKind, correct, normalise
 from verification.mrz.parser import parse_mrz
 from verification.mrz.reader import (
     MrzReading,
     MrzReason,
     ReaderOptions,
+    settled_by_shape,
     choose_lines,
     clear_name_padding,
     confirmed_by,
+    evenly_spaced,
     position_kinds,
     read_mrz,
 )
@@ -106,12 +109,62 @@ def test_glyph_analysis_tells_the_filler_from_letters_and_digits() -> None:
     assert [g.chevron for g in glyphs] == [c == "<" for c in text]
 
 
+def test_fillers_the_chevron_test_missed_are_found_by_their_likeness_to_the_bands_other_fillers() -> None:
+    text = "P<UTOKAKEC<<SARAH<<<<<<<<<K<<<<<<0123456789<<"
+    crop = cv2.GaussianBlur(_ocr_b_line(text, 24), (0, 0), 1.0)
+    ink = ink_mask(crop)
+    rows = np.flatnonzero(ink.any(axis=1))
+    glyphs = line_glyphs(ink, int(rows[0]), int(rows[-1]))
+    assert len(glyphs) == len(text)
+    # As if blur had broken the chevron shape of every third filler.
+    missed = [replace(glyph, chevron=False) if char == "<" and index % 3 == 0 else glyph
+              for index, (char, glyph) in enumerate(zip(text, glyphs))]
+    assert sum(g.chevron for g in missed) < text.count("<")
+    [found] = fillers_by_template(ink, [missed])
+    assert [g.chevron for g in found] == [c == "<" for c in text]
+    # Too few fillers to learn their shape from: nothing is changed.
+    few = [replace(g, chevron=False) if i > 3 else g for i, g in enumerate(missed)]
+    assert fillers_by_template(ink, [few]) == [few]
+
+
+def test_glyphs_count_as_one_per_character_only_at_the_fixed_pitch_of_ocr_b() -> None:
+    pitch = 17.0
+    assert evenly_spaced(np.arange(30) * pitch + np.random.default_rng(0).uniform(-3, 3, 30))
+    # A stamp merged two glyphs into one box and hid the next five: still 30 boxes, not 30 characters.
+    merged = np.concatenate([np.arange(10) * pitch, [10.5 * pitch], np.arange(17, 36) * pitch])
+    assert not evenly_spaced(merged)
+
+
 def test_the_mrz_lines_are_the_consecutive_ones_closest_to_a_format() -> None:
     # A visual-zone line, then a TD3 MRZ whose second line lost three fillers.
     assert choose_lines([27, 44, 41]) == (1, 2, 44)
     # Three TD1 lines under a heading, one with a doubled filler.
     assert choose_lines([12, 30, 31, 30]) == (1, 3, 30)
     assert choose_lines([12, 15]) is None
+    # Two TD1 lines (the third missed) are no 2 x 36 MRZ, though within its tolerance.
+    assert choose_lines([30, 31]) is None
+    assert choose_lines([33, 36]) == (0, 2, 36)
+
+
+@pytest.mark.parametrize("size", [14, 20, 40])
+def test_glyph_bars_tell_i_from_l_even_blurred(size: int) -> None:
+    """OCR-B's I has a bar at the top and at the bottom, L only at the bottom: the reader settles a glyph
+    tesseract read as I or L by its bars. Small, blurred print (a phone photo of a passport) included."""
+    text = "LIEIL<IL1T"
+    crop = _ocr_b_line(text, size)
+    crop = cv2.GaussianBlur(cv2.resize(crop, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC), (0, 0), 1.5)
+    ink = ink_mask(crop)
+    rows = np.flatnonzero(ink.any(axis=1))
+    glyphs = line_glyphs(ink, int(rows[0]), int(rows[-1]))
+    assert len(glyphs) == len(text)
+    shapes = {char: glyph.stem_letter for char, glyph in zip(text, glyphs)}
+    assert shapes["I"] == "I" and shapes["L"] == "L"
+    stems = [(char, glyph) for char, glyph in zip(text, glyphs) if char in "IL"]
+    assert [settled_by_shape(glyph, "L" if char == "I" else "I") for char, glyph in stems] == [c for c, _ in stems]
+    # Other glyphs keep what tesseract read: the shape only decides between I and L.
+    assert settled_by_shape(glyphs[text.index("E")], "E") == "E"
+    assert settled_by_shape(glyphs[text.index("T")], "T") == "T"
+    assert settled_by_shape(glyphs[text.index("<")], "K") == "<"
 
 
 def _is_valid(lines: object) -> bool:

@@ -9,7 +9,7 @@ spaced, make a band. Every plausible band is returned, best first, and the OCR d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -241,11 +241,12 @@ def crop_band(gray: np.ndarray, band: MrzBand, glyph_height: float, margin: floa
 
 @dataclass(frozen=True)
 class Glyph:
-    """One printed character of a band crop: its ink box (x0, y0, x1, y1) and whether it has the filler's
-    chevron shape."""
+    """One printed character of a band crop: its ink box (x0, y0, x1, y1), whether it has the filler's
+    chevron shape, and which of I and L its bars say it is if it is one of them (see _stem_letter)."""
 
     box: tuple[int, int, int, int]
     chevron: bool
+    stem_letter: str | None = None
 
     @property
     def center_x(self) -> float:
@@ -267,22 +268,44 @@ _CHEVRON_MIDDLE_START = 0.25
 _CHEVRON_MIDDLE_END = 0.68
 
 
+def _ink_span(part: np.ndarray, width: int) -> tuple[float, float]:
+    """First and last inked column of some rows of a glyph patch, as fractions of its width."""
+    columns = np.flatnonzero(part.any(axis=0))
+    return (columns[0] / width, columns[-1] / width) if columns.size else (1.0, 0.0)
+
+
 def _chevron(patch: np.ndarray) -> bool:
     rows, width = patch.shape
     band = max(1, round(rows * _EDGE_ROWS))
-
-    def ink_span(part: np.ndarray) -> tuple[float, float]:
-        columns = np.flatnonzero(part.any(axis=0))
-        return (columns[0] / width, columns[-1] / width) if columns.size else (1.0, 0.0)
-
     middle = rows // 2
-    middle_start, middle_end = ink_span(patch[max(0, middle - band // 2) : middle + band // 2 + 1])
+    middle_start, middle_end = _ink_span(patch[max(0, middle - band // 2) : middle + band // 2 + 1], width)
     return (
-        ink_span(patch[:band])[0] >= _CHEVRON_EDGE_START
-        and ink_span(patch[-band:])[0] >= _CHEVRON_EDGE_START
+        _ink_span(patch[:band], width)[0] >= _CHEVRON_EDGE_START
+        and _ink_span(patch[-band:], width)[0] >= _CHEVRON_EDGE_START
         and middle_start <= _CHEVRON_MIDDLE_START
         and middle_end <= _CHEVRON_MIDDLE_END
     )
+
+
+# OCR-B's I and L are one stem and bars: I has a bar at the top and one at the bottom, L only the one at
+# the bottom (its top is the bare stem). A bar spans at least this fraction of the glyph box's width, a
+# bare stem at most the second (measured on blurred and tiny real scans, the I's top bar is the shorter).
+_BAR_WIDTH = 0.6
+_STEM_WIDTH = 0.45
+
+
+def _stem_letter(patch: np.ndarray) -> str | None:
+    """I or L when the glyph's top and bottom rows have one of their two shapes, else None. Only
+    meaningful for a glyph already read as one of them: E and Z, for instance, have both bars too."""
+    rows, width = patch.shape
+    band = max(1, round(rows * _EDGE_ROWS))
+    top, bottom = _ink_span(patch[:band], width), _ink_span(patch[-band:], width)
+    top_width, bottom_width = top[1] - top[0], bottom[1] - bottom[0]
+    if bottom_width < _BAR_WIDTH:
+        return None
+    if top_width >= _BAR_WIDTH:
+        return "I"
+    return "L" if top_width <= _STEM_WIDTH and top[0] <= 1 - _BAR_WIDTH else None
 
 
 def line_glyphs(ink: np.ndarray, top: int, bottom: int) -> list[Glyph]:
@@ -305,4 +328,44 @@ def line_glyphs(ink: np.ndarray, top: int, bottom: int) -> list[Glyph]:
             merged[-1] = [min(last[0], box[0]), min(last[1], box[1]), max(last[2], box[2]), max(last[3], box[3])]
         else:
             merged.append(box)
-    return [Glyph((x0, y0, x1, y1), _chevron(ink[y0:y1, x0:x1] > 0)) for x0, y0, x1, y1 in merged]
+    return [Glyph((x0, y0, x1, y1), _chevron(ink[y0:y1, x0:x1] > 0), _stem_letter(ink[y0:y1, x0:x1] > 0))
+            for x0, y0, x1, y1 in merged]
+
+
+# A filler the chevron test misses (blur, a broken stroke) still looks like the band's other fillers: the
+# same glyph printed again. Patches are compared at this size by normalised correlation; measured on 55
+# real bands, missed fillers scored 0.72 and above, the 4,800 other glyphs at most 0.61 (K's).
+_TEMPLATE_SIZE = 16
+_MIN_TEMPLATE_FILLERS = 4
+_FILLER_MATCH = 0.7
+_FILLER_HEIGHT_RATIO = (0.75, 1.25)
+
+
+def _normalised(patch: np.ndarray) -> np.ndarray:
+    cell = cv2.resize(patch.astype(np.float32), (_TEMPLATE_SIZE, _TEMPLATE_SIZE), interpolation=cv2.INTER_AREA)
+    cell -= cell.mean()
+    norm = float(np.linalg.norm(cell))
+    return cell / norm if norm else cell
+
+
+def fillers_by_template(ink: np.ndarray, lines: list[list[Glyph]]) -> list[list[Glyph]]:
+    """The glyphs of a band's lines, with those that match the band's own chevron fillers marked as
+    fillers too. Too few chevrons to learn from: unchanged."""
+    chevrons = [glyph for line in lines for glyph in line if glyph.chevron]
+    if len(chevrons) < _MIN_TEMPLATE_FILLERS:
+        return lines
+
+    def patch(glyph: Glyph) -> np.ndarray:
+        x0, y0, x1, y1 = glyph.box
+        return ink[y0:y1, x0:x1] > 0
+
+    template = _normalised(np.mean([_normalised(patch(glyph)) for glyph in chevrons], axis=0))
+    height = float(np.median([glyph.box[3] - glyph.box[1] for glyph in chevrons]))
+    low, high = _FILLER_HEIGHT_RATIO
+
+    def filler(glyph: Glyph) -> bool:
+        return (low <= (glyph.box[3] - glyph.box[1]) / height <= high
+                and float((_normalised(patch(glyph)) * template).sum()) >= _FILLER_MATCH)
+
+    return [[replace(glyph, chevron=True) if not glyph.chevron and filler(glyph) else glyph for glyph in line]
+            for line in lines]
