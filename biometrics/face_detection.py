@@ -99,14 +99,17 @@ def detect_faces(rgb: np.ndarray, work_side: int = 640, max_scan_pixels: int = 1
     boxes, detector = _hog_boxes(rgb, work_side, max_scan_pixels), "hog"
     if not boxes:
         boxes, detector = _mediapipe_boxes(rgb), "mediapipe"
-    faces = []
-    for box, score in boxes:
-        landmarks = _landmarks(rgb, box)
-        if _plausible(landmarks, box):
-            faces.append(DetectedFace(box, landmarks, detector, score))
-        else:
-            logger.debug("dropped a %s detection whose landmarks do not form a face", detector)
+    faces = [face for face in (place_face(rgb, box, detector, score) for box, score in boxes) if face]
     return sorted(faces, key=lambda face: face.box.area, reverse=True)
+
+
+def place_face(rgb: np.ndarray, box: Box, detector: str, score: float) -> DetectedFace | None:
+    """dlib's 68 landmarks placed in a face box found by `detector`, or None when they do not form a face."""
+    landmarks = _landmarks(rgb, box)
+    if not _plausible(landmarks, box):
+        logger.debug("dropped a %s detection whose landmarks do not form a face", detector)
+        return None
+    return DetectedFace(box, landmarks, detector, score)
 
 
 def confirmed(rgb: np.ndarray, face: DetectedFace) -> bool:
@@ -161,6 +164,17 @@ def _mediapipe_boxes(rgb: np.ndarray) -> list[tuple[Box, float]]:
         if box.width > 1 and box.height > 1:
             boxes.append((box, float(detection.score[0])))
     return boxes
+
+
+def box_from_mesh(landmarks: np.ndarray, image_shape: tuple[int, ...]) -> Box:
+    """The box HOG would give for a face whose MediaPipe mesh is `landmarks` (pixels), so dlib's shape
+    predictor (trained on HOG boxes) can place its landmarks without a detection. On 283 frames of the
+    eight real face videos, the HOG box was the mesh's bounding box ~3 % wider each side, its top 9 % of
+    the height lower and its bottom 3.5 % higher (medians)."""
+    x0, y0 = landmarks[:, 0].min(), landmarks[:, 1].min()
+    width, height = landmarks[:, 0].max() - x0, landmarks[:, 1].max() - y0
+    box = Box(round(x0 - 0.03 * width), round(y0 + 0.09 * height), round(1.06 * width), round(0.875 * height))
+    return _clip(box, image_shape)
 
 
 def _clip(box: Box, image_shape: tuple[int, ...]) -> Box:

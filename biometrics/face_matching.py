@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from biometrics.face_detection import Box, as_rgb, detect_faces
+from biometrics.face_detection import Box, as_rgb, detect_faces, place_face
 from biometrics.face_models import ENCODER_MODEL_NAME, face_encoder
 from biometrics.face_quality import FaceQuality, FaceQualityPolicy, FaceReason
 from biometrics.face_samples import (
@@ -91,16 +91,17 @@ def encode(samples: Sequence[FaceSample]) -> np.ndarray:
     return np.array(face_encoder().compute_face_descriptor([sample.chip for sample in samples]))
 
 
-def face_encoding(image: np.ndarray) -> np.ndarray | None:
-    """Encoding of the largest face in `image` without any quality gate, or None when there is no face.
+def face_encoding(image: np.ndarray, box: Box | None = None) -> np.ndarray | None:
+    """Encoding of the face in `box` (one a tracker found: no detection is run), or else of the largest
+    face detected in `image`, without any quality gate; None when there is no face.
 
     For tracking one person across video frames (liveness face continuity), not for the decision.
     """
     rgb = as_rgb(image)
-    faces = detect_faces(rgb)
-    if not faces:
+    face = place_face(rgb, box, "tracker", 1.0) if box is not None else next(iter(detect_faces(rgb)), None)
+    if face is None:
         return None
-    return np.array(face_encoder().compute_face_descriptor(face_chip(rgb, faces[0])))
+    return np.array(face_encoder().compute_face_descriptor(face_chip(rgb, face)))
 
 
 def encoding_distance(a: np.ndarray, b: np.ndarray) -> float:

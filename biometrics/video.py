@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -21,6 +22,8 @@ logger = logging.getLogger(__name__)
 # Upper bound on what the decoder is asked to handle: 4K. Larger frames are refused, not decoded.
 DEFAULT_MAX_PIXELS = 3840 * 2160
 DEFAULT_TRACKING_SIDE = 640
+
+FrameSink = Callable[[np.ndarray, float], None]  # a kept frame (BGR) and its time in seconds
 
 
 class VideoDecodeReason(StrEnum):
@@ -64,9 +67,11 @@ def read_video(
     max_seconds: float = 30.0,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     tracking_side: int = DEFAULT_TRACKING_SIDE,
+    on_frame: FrameSink | None = None,
 ) -> VideoClip:
     """Decode `path`, keeping at most `max_fps` frames per second, each downscaled so its long side
-    is <= `tracking_side`. Raises VideoDecodeError for anything that is not a usable video."""
+    is <= `tracking_side`; each kept frame is also handed to `on_frame` (with its time) as soon as it is
+    decoded. Raises VideoDecodeError for anything that is not a usable video."""
     path = Path(path)
     if not path.is_file():
         raise VideoDecodeError(VideoDecodeReason.NOT_FOUND, str(path.name))
@@ -82,7 +87,7 @@ def read_video(
             raise VideoDecodeError(VideoDecodeReason.TOO_LARGE, f"{width}x{height}")
         if fps > 0 and declared_frames / fps > max_seconds:
             raise VideoDecodeError(VideoDecodeReason.TOO_LONG, f"{declared_frames / fps:.1f} s declared")
-        return _decode(capture, width, height, fps, max_fps, max_seconds, tracking_side)
+        return _decode(capture, width, height, fps, max_fps, max_seconds, tracking_side, on_frame)
     except cv2.error as error:
         # A damaged stream can make OpenCV raise mid-decode; that is a property of the input.
         raise VideoDecodeError(VideoDecodeReason.UNREADABLE, str(error).splitlines()[0]) from error
@@ -98,6 +103,7 @@ def _decode(
     max_fps: float,
     max_seconds: float,
     tracking_side: int,
+    on_frame: FrameSink | None,
 ) -> VideoClip:
     scale = min(1.0, tracking_side / max(width, height, 1))
     min_gap_s = 1.0 / max_fps
@@ -125,6 +131,8 @@ def _decode(
             frame = cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         frames.append(frame)
         timestamps.append(t)
+        if on_frame is not None:
+            on_frame(frame, t)
     if not frames:
         raise VideoDecodeError(VideoDecodeReason.NO_FRAMES, "no frame could be decoded")
     logger.debug("decoded %d frames, kept %d (%.1f s)", len(decoded), len(frames), decoded[-1] - decoded[0])

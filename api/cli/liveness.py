@@ -15,8 +15,8 @@ import click
 
 from api.cli.output import emit
 from biometrics.challenge import Action
-from biometrics.liveness import LivenessThresholds, check_liveness
-from biometrics.video import VideoDecodeError, read_video
+from biometrics.liveness import LivenessThresholds, check_liveness_video
+from biometrics.video import VideoDecodeError
 
 logger = logging.getLogger(__name__)
 
@@ -54,10 +54,9 @@ def check_liveness_command(video: Path, challenge: tuple[Action, ...], max_fps: 
                            max_face_distance: float | None, as_json: bool) -> None:
     """Check that VIDEO shows one live person performing the challenge's actions in order."""
     try:
-        clip = read_video(video, max_fps=max_fps)
+        result = check_liveness_video(video, challenge, thresholds=_thresholds(max_face_distance), max_fps=max_fps)
     except VideoDecodeError as error:
         raise click.ClickException(f"video not usable: {error.reason.value} ({error.detail})") from error
-    result = check_liveness(clip, challenge, thresholds=_thresholds(max_face_distance))
     emit(result.to_dict(), as_json)
 
 
@@ -77,7 +76,7 @@ def evaluate_liveness_command(manifest: Path, max_fps: float, max_face_distance:
         row: dict[str, Any] = {"path": str(path.relative_to(manifest.parent)), "label": label,
                                "challenge": [a.value for a in challenge]}
         try:
-            result = check_liveness(read_video(path, max_fps=max_fps), challenge, thresholds=thresholds)
+            result = check_liveness_video(path, challenge, thresholds=thresholds, max_fps=max_fps)
         except VideoDecodeError as error:
             row.update(status="error", accepted=False, reasons=[f"video_{error.reason.value}"], pad={})
         else:

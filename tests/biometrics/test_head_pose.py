@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import threading
+
 import cv2
 import numpy as np
 import pytest
 
-from biometrics.face_mesh import FrameFaces, track_faces
+from biometrics.face_mesh import FaceTracker, FrameFaces, track_faces
 from biometrics.head_pose import (
     LEFT_EYE_EAR,
     RIGHT_EYE_EAR,
@@ -94,6 +96,21 @@ def test_no_face_in_a_blank_frame() -> None:
     faces = track_faces([np.full((240, 320, 3), 128, dtype=np.uint8)] * 2)
     assert [f.count for f in faces] == [0, 0]
     assert faces[0].main is None
+
+
+def test_faces_are_counted_once_per_interval_of_video_time() -> None:
+    frames = [np.full((240, 320, 3), 128, dtype=np.uint8)] * 10
+    faces = track_faces(frames, [i / 15 for i in range(10)], count_interval_s=0.2)
+    assert [f.counted for f in faces] == [i % 3 == 0 for i in range(10)]
+
+
+def test_a_tracker_left_early_stops_without_tracking_the_rest() -> None:
+    frame = np.full((240, 320, 3), 128, dtype=np.uint8)
+    with pytest.raises(RuntimeError), FaceTracker() as tracker:
+        for i in range(5):
+            tracker.feed(frame, i / 15)
+        raise RuntimeError("decoding failed")
+    assert not [thread for thread in threading.enumerate() if thread.name == "face-tracker"]
 
 
 @pytest.fixture(scope="module")

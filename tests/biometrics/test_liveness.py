@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,12 +15,14 @@ from biometrics.liveness import (
     LivenessReason,
     LivenessThresholds,
     check_liveness,
+    check_liveness_video,
+    continuity_samples,
     detect_events,
     match_challenge,
 )
 from biometrics.pad import PadReason
-from biometrics.video import read_video
-from tests.biometrics.liveness_factories import make_clip, portrait_frame, shifted
+from biometrics.video import VideoDecodeError, read_video
+from tests.biometrics.liveness_factories import make_clip, portrait_frame, shifted, write_video
 from tests.shared_data import SHARED_DATA, requires_shared_data
 
 MOTION = SHARED_DATA / "video" / "faces_in_motion"
@@ -26,7 +30,7 @@ THRESHOLDS = LivenessThresholds()
 CHALLENGE = (Action.TURN_LEFT, Action.BLINK, Action.TURN_RIGHT)
 
 
-def _same_face(crop: np.ndarray) -> np.ndarray:
+def _same_face(frame: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     """Encoder stand-in: the same identity everywhere (keeps dlib out of the fast tests)."""
     return np.zeros(128)
 
@@ -148,13 +152,35 @@ def test_no_face_fails() -> None:
     assert result.pad == ()
 
 
+@pytest.mark.parametrize(("duration_s", "samples"), [(1.0, 2), (4.8, 4), (5.0, 4), (7.5, 6), (30.0, 8)])
+def test_identity_is_sampled_about_every_1_25_s(duration_s: float, samples: int) -> None:
+    assert continuity_samples(duration_s, THRESHOLDS) == samples
+
+
 def test_another_face_later_in_the_video_fails() -> None:
-    samples = THRESHOLDS.continuity_samples
+    samples = continuity_samples(29 / 15, THRESHOLDS)
     identities = iter([np.zeros(128)] * (samples - 1) + [np.ones(128)])
     frames = [shifted(portrait_frame(), i % 4, 0) for i in range(30)]
-    result = check_liveness(make_clip(frames), CHALLENGE, encoder=lambda crop: next(identities))
+    result = check_liveness(make_clip(frames), CHALLENGE, encoder=lambda frame, landmarks: next(identities))
     assert LivenessReason.FACE_CHANGED in result.reasons
     assert result.face_distance_max == pytest.approx(np.sqrt(128))
+
+
+def test_a_video_file_tracked_while_decoding_gives_the_result_of_a_decoded_clip(tmp_path: Path) -> None:
+    frames = [shifted(portrait_frame(), 30 * np.sin(i / 4), 0) for i in range(30)]
+    path = write_video(tmp_path / "selfie.mp4", frames, fps=15)
+    streamed = check_liveness_video(path, CHALLENGE, encoder=_same_face)
+    decoded = check_liveness(read_video(path), CHALLENGE, encoder=_same_face)
+    assert streamed.to_dict() == decoded.to_dict()
+    assert streamed.frames == 30 and streamed.pad
+
+
+def test_an_unreadable_video_file_is_a_decode_error_and_stops_the_tracker(tmp_path: Path) -> None:
+    path = tmp_path / "selfie.mp4"
+    path.write_bytes(b"not a video" * 100)
+    with pytest.raises(VideoDecodeError):
+        check_liveness_video(path, CHALLENGE, encoder=_same_face)
+    assert not [t for t in threading.enumerate() if t.name == "face-tracker"]
 
 
 def test_result_is_json_ready_and_carries_no_biometric_data() -> None:
@@ -174,8 +200,7 @@ def test_result_is_json_ready_and_carries_no_biometric_data() -> None:
 @pytest.mark.slow
 def test_a_real_head_performing_turns_passes() -> None:
     # d3.mp4: turns to her right (~0.7 s), her left (~5.5 s), her right (~7.5 s), labelled by viewing.
-    clip = read_video(MOTION / "d3.mp4")
-    result = check_liveness(clip, (Action.TURN_RIGHT, Action.TURN_LEFT, Action.TURN_RIGHT))
+    result = check_liveness_video(MOTION / "d3.mp4", (Action.TURN_RIGHT, Action.TURN_LEFT, Action.TURN_RIGHT))
     assert result.status == "pass", result.reasons
     assert result.face_distance_max is not None and result.face_distance_max < THRESHOLDS.max_face_distance
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-from typing import Any
+from typing import Any, TypeVar
 
 import cv2
 import numpy as np
@@ -18,6 +17,8 @@ from storage.models import Capture
 from storage.repositories import Captures, Challenges, Enrollments
 from storage.runtime import Runtime
 from verification.lifecycle import CaptureKind
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -85,5 +86,11 @@ def document_images(runtime: Runtime, inputs: EnrollmentInputs) -> list[np.ndarr
 
 def load_video(runtime: Runtime, capture: CaptureRef, **decoding: Any) -> VideoClip:
     """Decode a stored video (VideoDecodeError when it is not usable)."""
+    return on_video(runtime, capture, read_video, **decoding)
+
+
+def on_video(runtime: Runtime, capture: CaptureRef, decode: Callable[..., T], **decoding: Any) -> T:
+    """`decode(path, max_seconds=..., **decoding)` on a local copy of a stored video: read_video, or a
+    check that decodes as it goes, under the deployment's length limit."""
     with local_copy(runtime, capture) as path:
-        return read_video(path, max_seconds=runtime.settings.max_video_seconds, **decoding)
+        return decode(path, max_seconds=runtime.settings.max_video_seconds, **decoding)

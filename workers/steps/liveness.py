@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from biometrics.challenge import Action
-from biometrics.liveness import check_liveness
+from biometrics.liveness import check_liveness_video
 from biometrics.video import VideoDecodeError
 from storage.runtime import Runtime
 from verification.decision import CheckName
 from verification.lifecycle import CaptureKind
 from verification.outcome import CheckStatus
-from workers.steps.inputs import load_inputs, load_video
+from workers.steps.inputs import load_inputs, on_video
 from workers.steps.results import save_check, save_failure
 
 
@@ -18,8 +20,8 @@ def run_liveness_check(runtime: Runtime, enrollment_id: str) -> None:
     selfie = inputs.captures[CaptureKind.SELFIE_VIDEO]
     challenge = tuple(Action(a) for a in selfie.challenge_actions or ())
     try:
-        clip = load_video(runtime, selfie)
+        result = on_video(runtime, selfie, partial(check_liveness_video, challenge=challenge))
     except VideoDecodeError as error:
         save_failure(runtime, enrollment_id, CheckName.LIVENESS, CheckStatus.FAIL, error.reason.value, str(error))
         return
-    save_check(runtime, enrollment_id, CheckName.LIVENESS, check_liveness(clip, challenge))
+    save_check(runtime, enrollment_id, CheckName.LIVENESS, result)
