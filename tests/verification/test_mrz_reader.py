@@ -6,6 +6,7 @@ correction and parsing. Expected lines come from the generator, never from the r
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -22,6 +23,7 @@ from synthetic.mrz import applicable_defects, break_mrz, compose_mrz
 from tests.shared_data import requires_shared_data
 from verification.mrz.band import fillers_by_template, find_bands, ink_mask, line_glyphs, to_gray
 from verification.mrz.correction import PositionKind, correct, normalise
+from verification.mrz.formats import MrzFormat
 from verification.mrz.parser import parse_mrz
 from verification.mrz.reader import (
     MrzReading,
@@ -32,6 +34,7 @@ from verification.mrz.reader import (
     clear_name_padding,
     confirmed_by,
     evenly_spaced,
+    most_read_unchecked_lines,
     position_kinds,
     read_mrz,
 )
@@ -133,6 +136,21 @@ def test_glyphs_count_as_one_per_character_only_at_the_fixed_pitch_of_ocr_b() ->
     # A stamp merged two glyphs into one box and hid the next five: still 30 boxes, not 30 characters.
     merged = np.concatenate([np.arange(10) * pitch, [10.5 * pitch], np.arange(17, 36) * pitch])
     assert not evenly_spaced(merged)
+
+
+def test_a_line_no_check_digit_covers_is_taken_as_the_tries_read_it_most_often() -> None:
+    lines = ("P<CANMARTIN<<SARAHC<<<<<<<<<<<<<<<<<<<<<<<<<", "ZE000509<9CAN8501019F2301147<<<<<<<<<<<<<<08")
+    names = "P<CANMARTIN<<SARAH<<<<<<<<<<<<<<<<<<<<<<<<<<"
+    other_line2 = "ZE000509<9CAN8501019F2301147<<<<<<<<<<<<<<06"
+    votes = Counter({(MrzFormat.TD3, 0, lines[0]): 1, (MrzFormat.TD3, 0, names): 3,
+                     (MrzFormat.TD3, 1, other_line2): 5, (MrzFormat.TD2, 0, "X" * 36): 9})
+    assert most_read_unchecked_lines(lines, MrzFormat.TD3, votes) == (names, lines[1])
+    # A tie keeps the line as it stands; a TD1's line 1 carries the document number and is never replaced.
+    assert most_read_unchecked_lines(lines, MrzFormat.TD3, votes + Counter({(MrzFormat.TD3, 0, lines[0]): 2})) == lines
+    td1 = ("I<UTOD231458907<<<<<<<<<<<<<<<", "7408122F1204159UTO<<<<<<<<<<<6", "ERIKSSON<<ANNA<MARIA<<<<<<<<<<")
+    renamed = "ERIKSSON<<ANNA<<<<<<<<<<<<<<<<"
+    votes = Counter({(MrzFormat.TD1, 0, "I<UTOD231458901<<<<<<<<<<<<<<<"): 4, (MrzFormat.TD1, 2, renamed): 2})
+    assert most_read_unchecked_lines(td1, MrzFormat.TD1, votes) == (td1[0], td1[1], renamed)
 
 
 def test_the_mrz_lines_are_the_consecutive_ones_closest_to_a_format() -> None:

@@ -69,7 +69,9 @@ class ReaderOptions:
     max_bands: int = 2
     try_rotations: bool = True  # documents photographed sideways (portrait passports)
     confirmations: int = 2  # valid readings that must agree before the search stops
-    consistent_invalid: int = 3  # identical invalid readings after which the search stops
+    # Binarisations giving one same invalid reading, after which the search stops. Counted per binarisation:
+    # one binarisation at other scales repeats its own misreading (I read as 1 at every scale).
+    consistent_invalid: int = 2
 
 
 @dataclass(frozen=True)
@@ -413,24 +415,33 @@ def confirmed_by(reading: MrzReading, others: Sequence[MrzReading]) -> MrzReadin
 LineVotes = Counter[tuple[MrzFormat, int, str]]  # how often the tries so far read each line, per format
 
 
-def _finished(best: _Best, votes: LineVotes, today: date | None) -> _Best:
-    """A valid reading as returned: each line no check digit covers (the names) as the tries read it most
-    often, a whole line read again and again being likelier than the first try's, then the padding of
-    its name fields cleared (see clear_name_padding). Nothing a check digit covers ever changes."""
-    assert best.result is not None and best.outcome is not None and best.result.format is not None
-    fmt = best.result.format
-    lines = [list(line) for line in best.result.lines]
+def most_read_unchecked_lines(lines: Sequence[str], fmt: MrzFormat, votes: LineVotes) -> tuple[str, ...]:
+    """`lines` with each line that no check digit covers replaced by the version of it the tries read
+    most often, when that one was read more often than the line as it stands."""
     checked_lines = {span.line for span in field_layout(fmt) if span.checked_by}
-    for index, line in enumerate(best.result.lines):
+    out = list(lines)
+    for index, line in enumerate(lines):
         read = {text: count for (f, i, text), count in votes.items() if f is fmt and i == index}
         if index not in checked_lines and read and max(read.values()) > read.get(line, 0):
-            lines[index] = list(max(read, key=lambda text: read[text]))
+            out[index] = max(read, key=lambda text: read[text])
+    return tuple(out)
+
+
+def _finished(best: _Best, votes: LineVotes, today: date | None) -> _Best:
+    """A reading as returned: each line no check digit covers (the names) as the tries read it most
+    often, a whole line read again and again being likelier than the first try's, then the padding of
+    its name fields cleared (see clear_name_padding). Nothing a check digit covers ever changes, nor
+    whether the reading is valid."""
+    if best.result is None or best.outcome is None or best.result.format is None:
+        return best
+    fmt = best.result.format
+    lines = [list(line) for line in most_read_unchecked_lines(best.result.lines, fmt, votes)]
     for span in field_layout(fmt):
         if "name" in span.name and not span.checked_by:
             lines[span.line][span.start : span.end] = clear_name_padding(lines[span.line][span.start : span.end])
     finished = tuple("".join(line) for line in lines)
     result = parse_mrz(list(finished), today=today)
-    if not result.valid or checked_content(result) != _checked_content(best):
+    if result.valid != best.result.valid or checked_content(result) != _checked_content(best):
         return best
     return replace(best, result=result, outcome=replace(best.outcome, lines=finished))
 
@@ -448,7 +459,7 @@ def read_mrz(image: np.ndarray, *, today: date | None = None, options: ReaderOpt
     gray = to_gray(image)
     best = _Best()
     valid: dict[tuple[str, ...], list[_Best]] = {}
-    invalid: dict[tuple[str, ...], int] = {}
+    invalid: dict[tuple[str, ...], set[str]] = {}
     votes: LineVotes = Counter()
     calls = 0
     found_band = False
@@ -482,9 +493,9 @@ def read_mrz(image: np.ndarray, *, today: date | None = None, options: ReaderOpt
                     best = candidate
                 # The same invalid lines again and again: the zone is read, and it is invalid.
                 key = candidate.result.lines if candidate.result is not None else ()
-                invalid[key] = invalid.get(key, 0) + 1
-                if not valid and invalid[key] >= options.consistent_invalid:
-                    return _reading(candidate, started, calls, found_band)
+                invalid.setdefault(key, set()).add(method)
+                if not valid and len(invalid[key]) >= options.consistent_invalid:
+                    return _reading(_finished(candidate, votes, today), started, calls, found_band)
         if valid or (best.score or 0.0) >= 0.5:
             break  # this orientation reads (an invalid MRZ too): turning the image would only add noise
     # Unconfirmed: a lone valid reading stands only if OCR gave it as is. Helped readings (re-read fields,
@@ -495,7 +506,7 @@ def read_mrz(image: np.ndarray, *, today: date | None = None, options: ReaderOpt
         return _reading(_finished(alone[0], votes, today), started, calls, found_band)
     if valid:
         return _reading(max(valid.values(), key=len)[0], started, calls, found_band, unconfirmed=True)
-    return _reading(best, started, calls, found_band)
+    return _reading(_finished(best, votes, today), started, calls, found_band)
 
 
 # Name parts are separated by one filler, surname and given names by two: a longer run is the padding
