@@ -58,7 +58,7 @@ VIR WLF ESH YEM ZMB ZWE D<< GBD GBN GBO GBP GBS UNO UNA UNK XOM XPO XXA XXB XXC 
 """.split())
 # Letters tesseract confuses in country codes; a code outside STATE_CODES one such swap away from exactly
 # one listed code takes that code. Specimens use fictional codes (UTO, ASU...): anything else stays as read.
-STATE_LOOKALIKES = {"O": "DQ", "D": "O", "Q": "O", "I": "JL", "J": "I", "L": "I"}
+STATE_LOOKALIKES = {"O": "DQ", "D": "O", "Q": "O", "I": "JL", "J": "IS", "L": "I", "S": "J"}
 # Characters tesseract gives for a '<' in a long filler run.
 FILLER_LOOKALIKES = frozenset("KSEGCXL")
 # Alternatives tried in free alphanumeric fields when the check digits disagree with the reading.

@@ -415,27 +415,35 @@ def confirmed_by(reading: MrzReading, others: Sequence[MrzReading]) -> MrzReadin
 LineVotes = Counter[tuple[MrzFormat, int, str]]  # how often the tries so far read each line, per format
 
 
-def most_read_unchecked_lines(lines: Sequence[str], fmt: MrzFormat, votes: LineVotes) -> tuple[str, ...]:
-    """`lines` with each line that no check digit covers replaced by the version of it the tries read
-    most often, when that one was read more often than the line as it stands."""
+def consensus_unchecked_lines(lines: Sequence[str], fmt: MrzFormat, votes: LineVotes) -> tuple[str, ...]:
+    """`lines` with each line that no check digit covers replaced by the version of it closest to all the
+    tries' readings (fewest differing characters in all, each reading counted as often as it was read),
+    when it is closer than the line as it stands. Tries misread different characters, so the reading
+    that agrees most with the others has the fewest misreadings; a whole line is chosen, never mixed."""
     checked_lines = {span.line for span in field_layout(fmt) if span.checked_by}
     out = list(lines)
     for index, line in enumerate(lines):
         read = {text: count for (f, i, text), count in votes.items() if f is fmt and i == index}
-        if index not in checked_lines and read and max(read.values()) > read.get(line, 0):
-            out[index] = max(read, key=lambda text: read[text])
+        if index in checked_lines or not read:
+            continue
+
+        def spread(text: str) -> int:
+            return sum(count * sum(a != b for a, b in zip(text, other)) for other, count in read.items())
+
+        closest = min(read, key=spread)
+        if spread(closest) < spread(line):
+            out[index] = closest
     return tuple(out)
 
 
 def _finished(best: _Best, votes: LineVotes, today: date | None) -> _Best:
-    """A reading as returned: each line no check digit covers (the names) as the tries read it most
-    often, a whole line read again and again being likelier than the first try's, then the padding of
-    its name fields cleared (see clear_name_padding). Nothing a check digit covers ever changes, nor
-    whether the reading is valid."""
+    """A reading as returned: each line no check digit covers (the names) as the reading of it closest
+    to all the tries' (see consensus_unchecked_lines), then the padding of its name fields cleared (see
+    clear_name_padding). Nothing a check digit covers ever changes, nor whether the reading is valid."""
     if best.result is None or best.outcome is None or best.result.format is None:
         return best
     fmt = best.result.format
-    lines = [list(line) for line in most_read_unchecked_lines(best.result.lines, fmt, votes)]
+    lines = [list(line) for line in consensus_unchecked_lines(best.result.lines, fmt, votes)]
     for span in field_layout(fmt):
         if "name" in span.name and not span.checked_by:
             lines[span.line][span.start : span.end] = clear_name_padding(lines[span.line][span.start : span.end])
