@@ -2,13 +2,14 @@
 
 For each candidate band (upright first, sideways only if that reads nothing), crop, scale to a glyph
 height and binarisation, tesseract reads the lines (verification.mrz.ocr). Each line is rebuilt on its
-printed glyphs (verification.mrz.band.line_glyphs): a chevron-shaped glyph is a filler whatever
-tesseract said, and when a line splits into exactly 30, 36 or 44 glyphs every glyph gets one character.
-The lines are fitted to a format, corrected (verification.mrz.correction) and parsed
-(verification.mrz.parser); a reading that fails its checks has its digit, code and sex fields re-read
-one by one with their own alphabet. A valid reading must be confirmed by a second one (see read_mrz).
-A reading is never made valid by anything but evidence from the image or a correction the check digits
-single out.
+printed glyphs (verification.mrz.band.line_glyphs): a chevron-shaped glyph, or one like the band's
+other chevrons, is a filler whatever tesseract said, an I or L is settled by its bars, and when a line
+splits into exactly 30, 36 or 44 evenly spaced glyphs every glyph gets one character. The lines are
+fitted to a format, corrected (verification.mrz.correction) and parsed (verification.mrz.parser); a
+reading that fails its checks has its digit, code and sex fields re-read one by one with their own
+alphabet. A valid reading must be confirmed by a second one (see read_mrz); the names, which no check
+digit covers, are taken from the reading closest to all the tries'. A reading is never made valid by
+anything but evidence from the image or a correction the check digits single out.
 """
 
 from __future__ import annotations
@@ -64,8 +65,8 @@ class MrzReason(StrEnum):
 
 @dataclass(frozen=True)
 class ReaderOptions:
-    glyph_heights: tuple[int, ...] = (24, 32, 18, 40)  # px per text line given to tesseract, tried in turn
-    binarisations: tuple[str, ...] = ("none", "otsu", "adaptive", "dark")
+    glyph_heights: tuple[int, ...] = (24, 32, 18, 40)  # px per text line given to tesseract
+    binarisations: tuple[str, ...] = ("none", "otsu", "adaptive", "dark")  # each at every height, in turn
     max_bands: int = 2
     try_rotations: bool = True  # documents photographed sideways (portrait passports)
     confirmations: int = 2  # valid readings that must agree before the search stops
