@@ -91,36 +91,52 @@ def extract_document_portrait(document_image: np.ndarray,
     return sample_face(document_image, FaceRole.DOCUMENT, policy)
 
 
+class SelfieCandidates:
+    """The faces of a selfie sequence, inspected only as far as asked (a detection costs ~40 ms a frame).
+
+    Cheap first: at most `max_candidates` frames spread evenly over the sequence are ranked by the
+    sharpness of a small grey copy; faces are then detected in that order, each `take` continuing where
+    the previous one stopped. Inspection stops for good at the first frame showing two faces: that alone
+    fails the comparison.
+    """
+
+    def __init__(self, frames: Sequence[np.ndarray], policy: FaceQualityPolicy = FaceQualityPolicy(),
+                 max_candidates: int = 10) -> None:
+        self._frames = frames
+        self._policy = policy
+        spread = np.linspace(0, len(frames) - 1, num=min(max_candidates, len(frames))).round().astype(int)
+        candidates = (int(index) for index in np.unique(spread))
+        self._ranked = iter(sorted(candidates, key=lambda index: -_frame_sharpness(frames[index])))
+        self._samples: list[FaceSample] = []
+        self._indices: list[int] = []
+        self._refusals: list[FaceRefusal] = [] if frames else [FaceRefusal((FaceReason.FACE_NOT_FOUND,))]
+
+    def take(self, count: int) -> SelfieSelection:
+        """Up to `count` frames whose face passes the gate (frontal, eyes open, sharp, large enough)."""
+        if count < 1:
+            raise ValueError("count must be at least 1")
+        while len(self._samples) < count and not self.selection.multiple_faces:
+            index = next(self._ranked, None)
+            if index is None:
+                break
+            outcome = sample_face(self._frames[index], FaceRole.SELFIE, self._policy)
+            if isinstance(outcome, FaceRefusal):
+                self._refusals.append(outcome)
+            else:
+                self._samples.append(outcome)
+                self._indices.append(index)
+        return self.selection
+
+    @property
+    def selection(self) -> SelfieSelection:
+        return SelfieSelection(tuple(self._samples), tuple(self._indices), tuple(self._refusals))
+
+
 def select_selfie_frames(frames: Sequence[np.ndarray], count: int = 3,
                          policy: FaceQualityPolicy = FaceQualityPolicy(),
                          max_candidates: int = 10) -> SelfieSelection:
-    """Up to `count` frames whose face passes the gate (frontal, eyes open, sharp, large enough).
-
-    Cheap first: at most `max_candidates` frames spread evenly over the sequence are ranked by the
-    sharpness of a small grey copy; faces are then detected in that order until `count` pass. Inspection
-    stops at the first frame showing two faces: that alone fails the comparison.
-    """
-    if count < 1:
-        raise ValueError("count must be at least 1")
-    if not frames:
-        return SelfieSelection((), (), (FaceRefusal((FaceReason.FACE_NOT_FOUND,)),))
-    candidates = np.unique(np.linspace(0, len(frames) - 1, num=min(max_candidates, len(frames))).round().astype(int))
-    ranked = sorted((int(index) for index in candidates), key=lambda index: -_frame_sharpness(frames[index]))
-    samples: list[FaceSample] = []
-    indices: list[int] = []
-    refusals: list[FaceRefusal] = []
-    for index in ranked:
-        outcome = sample_face(frames[index], FaceRole.SELFIE, policy)
-        if isinstance(outcome, FaceRefusal):
-            refusals.append(outcome)
-            if FaceReason.MULTIPLE_FACES in outcome.reasons:
-                break
-            continue
-        samples.append(outcome)
-        indices.append(index)
-        if len(samples) == count:
-            break
-    return SelfieSelection(tuple(samples), tuple(indices), tuple(refusals))
+    """Up to `count` frames whose face passes the gate, sharpest first (see SelfieCandidates)."""
+    return SelfieCandidates(frames, policy, max_candidates).take(count)
 
 
 def face_chip(rgb: np.ndarray, face: DetectedFace) -> np.ndarray:

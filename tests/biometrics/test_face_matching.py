@@ -139,6 +139,18 @@ def test_document_against_selfie_video(astronaut: np.ndarray) -> None:
     assert set(result.to_dict()["quality"]) == {"document", "selfie"}
 
 
+def test_a_clear_match_inspects_one_selfie_frame_and_a_borderline_one_more(astronaut: np.ndarray) -> None:
+    frames = [_rotated(astronaut, angle, 1.0) for angle in (-4, -2, 0, 2, 4)]
+    document = document_image(astronaut[20:300, 110:330])
+    clear = compare_document_to_selfie(document, frames, THRESHOLD)
+    assert clear.status is CheckStatus.PASS and len(clear.frame_indices) == 1
+    assert len(clear.sides["selfie"].qualities) == 1  # one face detected, one encoded
+    # A threshold right at the first frame's distance makes it borderline: three frames decide.
+    borderline = compare_document_to_selfie(document, frames, clear.frame_distances[0])
+    assert len(borderline.frame_indices) == 3 and borderline.frame_indices[0] == clear.frame_indices[0]
+    assert borderline.distance == pytest.approx(float(np.median(borderline.frame_distances)))
+
+
 def test_a_second_person_in_the_selfie_fails(astronaut: np.ndarray) -> None:
     pair = np.hstack([astronaut, astronaut[:, ::-1]])
     result = compare_document_to_selfie(document_image(astronaut[20:300, 110:330]), [pair] * 4, THRESHOLD)
