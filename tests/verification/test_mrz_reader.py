@@ -32,7 +32,6 @@ from verification.mrz.reader import (
     choose_lines,
     clear_name_padding,
     confirmed_by,
-    consensus_fields,
     consensus_unchecked_lines,
     evenly_spaced,
     position_kinds,
@@ -152,18 +151,6 @@ def test_a_line_no_check_digit_covers_is_taken_as_the_reading_closest_to_all_the
     renamed = "ERIKSSON<<ANNA<<<<<<<<<<<<<<<<"
     votes = Counter({(MrzFormat.TD1, 0, "I<UTOD231458901<<<<<<<<<<<<<<<"): 4, (MrzFormat.TD1, 2, renamed): 2})
     assert consensus_unchecked_lines(td1, MrzFormat.TD1, votes) == (td1[0], td1[1], renamed)
-
-
-def test_an_invalid_reading_reports_each_field_as_the_tries_read_it_most_alike() -> None:
-    line1 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
-    tries = ["L898902C36UTO7408122F1204159ZE184226B<<<<<10",  # right
-             "LB9S902C36UTO7408172F1204159ZE184226B<<<<<10",  # number and birth date misread
-             "L898902C36UTO7408122F1206159ZE184226B<<<<<10",  # expiry misread
-             "LB9S902C36UTO7408122F1204159ZE184226B<<<<<10"]  # number misread
-    votes = Counter({(MrzFormat.TD3, 1, line): 1 for line in tries} | {(MrzFormat.TD3, 0, line1): 4})
-    # Each field as most tries read it, whichever try it came from; the number is a tie, kept as it stands.
-    assert consensus_fields((line1, tries[1]), MrzFormat.TD3, votes) == (line1, tries[3])
-    assert consensus_fields((line1, tries[2]), MrzFormat.TD3, votes) == (line1, tries[0])
 
 
 def test_the_mrz_lines_are_the_consecutive_ones_closest_to_a_format() -> None:

@@ -439,47 +439,22 @@ def _disagreement(text: str, readings: Counter[str]) -> int:
     return sum(count * sum(a != b for a, b in zip(text, other)) for other, count in readings.items())
 
 
-def consensus_fields(lines: Sequence[str], fmt: MrzFormat, votes: LineVotes) -> tuple[str, ...]:
-    """`lines` with each field replaced by the version of it closest to all the tries' readings of that
-    field (as consensus_unchecked_lines does for whole lines). For a reading that stays invalid: which
-    misreading of each field to report, never a way to make one valid."""
-    out = [list(line) for line in lines]
-    for span in field_layout(fmt):
-        read: Counter[str] = Counter()
-        for (f, index, text), count in votes.items():
-            if f is fmt and index == span.line:
-                read[text[span.start : span.end]] += count
-        current = lines[span.line][span.start : span.end]
-        if read:
-            closest = min(read, key=lambda text: _disagreement(text, read))
-            if _disagreement(closest, read) < _disagreement(current, read):
-                out[span.line][span.start : span.end] = list(closest)
-    return tuple("".join(line) for line in out)
-
-
 def _finished(best: _Best, votes: LineVotes, today: date | None) -> _Best:
     """A reading as returned: each line no check digit covers (the names) as the reading of it closest
     to all the tries' (see consensus_unchecked_lines), then the padding of its name fields cleared (see
-    clear_name_padding). Nothing a check digit covers ever changes, nor whether the reading is valid;
-    only an invalid reading that stays invalid gets each of its fields as the tries read it most alike
-    (see consensus_fields)."""
+    clear_name_padding). Nothing a check digit covers ever changes, nor whether the reading is valid."""
     if best.result is None or best.outcome is None or best.result.format is None:
         return best
     fmt = best.result.format
-    unchecked = consensus_unchecked_lines(best.result.lines, fmt, votes)
-    tries = [unchecked] if best.result.valid else [consensus_fields(unchecked, fmt, votes), unchecked]
-    for candidate in tries:
-        lines = [list(line) for line in candidate]
-        for span in field_layout(fmt):
-            if "name" in span.name and not span.checked_by:
-                lines[span.line][span.start : span.end] = clear_name_padding(lines[span.line][span.start : span.end])
-        finished = tuple("".join(line) for line in lines)
-        result = parse_mrz(list(finished), today=today)
-        if result.format is fmt and result.valid == best.result.valid and (
-            not result.valid or checked_content(result) == _checked_content(best)
-        ):
-            return replace(best, result=result, outcome=replace(best.outcome, lines=finished))
-    return best
+    lines = [list(line) for line in consensus_unchecked_lines(best.result.lines, fmt, votes)]
+    for span in field_layout(fmt):
+        if "name" in span.name and not span.checked_by:
+            lines[span.line][span.start : span.end] = clear_name_padding(lines[span.line][span.start : span.end])
+    finished = tuple("".join(line) for line in lines)
+    result = parse_mrz(list(finished), today=today)
+    if result.valid != best.result.valid or checked_content(result) != _checked_content(best):
+        return best
+    return replace(best, result=result, outcome=replace(best.outcome, lines=finished))
 
 
 def read_mrz(image: np.ndarray, *, today: date | None = None, options: ReaderOptions = ReaderOptions()) -> MrzReading:
