@@ -132,13 +132,6 @@ class SelfieCandidates:
         return SelfieSelection(tuple(self._samples), tuple(self._indices), tuple(self._refusals))
 
 
-def select_selfie_frames(frames: Sequence[np.ndarray], count: int = 3,
-                         policy: FaceQualityPolicy = FaceQualityPolicy(),
-                         max_candidates: int = 10) -> SelfieSelection:
-    """Up to `count` frames whose face passes the gate, sharpest first (see SelfieCandidates)."""
-    return SelfieCandidates(frames, policy, max_candidates).take(count)
-
-
 def face_chip(rgb: np.ndarray, face: DetectedFace) -> np.ndarray:
     """The aligned chip dlib's encoder expects (same size and padding it uses internally)."""
     import dlib

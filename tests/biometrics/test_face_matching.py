@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from api.cli.faces import evaluate_faces_command, match_faces_command
 from biometrics.face_matching import compare_document_to_selfie, match_images
 from biometrics.face_quality import FaceQualityPolicy, FaceReason
-from biometrics.face_samples import FaceRefusal, FaceSample, extract_document_portrait, select_selfie_frames
+from biometrics.face_samples import FaceRefusal, FaceSample, SelfieCandidates, extract_document_portrait
 from synthetic.documents import bare_card as document_image
 from tests.shared_data import SHARED_DATA, requires_shared_data
 from verification.outcome import CheckStatus
@@ -125,7 +125,7 @@ def test_selfie_frames_skip_unusable_frames(astronaut: np.ndarray) -> None:
     blank = np.full_like(astronaut, 90)
     blurred = cv2.GaussianBlur(astronaut, (0, 0), 4)
     frames = [blank, blurred, astronaut, blank, _rotated(astronaut, 3, 0.9), blurred]
-    selection = select_selfie_frames(frames, count=3)  # only two usable: every frame gets inspected
+    selection = SelfieCandidates(frames).take(3)  # only two usable: every frame gets inspected
     assert selection.frame_indices == (2, 4)  # sharpest first
     assert {FaceReason.FACE_BLURRED, FaceReason.FACE_NOT_FOUND} <= set(selection.reasons)
 
