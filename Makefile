@@ -5,7 +5,7 @@ PYTEST_ARGS ?=
 
 .PHONY: demo test test-slow system-demo system-test services clean
 
-$(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml scripts/install-venv.sh
+$(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml scripts/install-venv.sh scripts/install-mrz-model.sh
 	bash scripts/install-venv.sh
 	touch $@
 

