@@ -179,8 +179,8 @@ def _assemble(symbols: OcrLine, glyphs: Sequence[Glyph], image: np.ndarray, mode
             index = int(np.argmin(np.abs(centres - (symbol.box[0] + symbol.box[2]) / 2)))
             if symbol.confidence > confidence[index]:
                 over[index], confidence[index] = symbol.char, symbol.confidence
-        chars = [settled_by_shape(glyph, _read_glyph(image, glyph, model) if char is None and not glyph.chevron else char)
-                 for glyph, char in zip(glyphs, over)]
+        chars = [settled_by_shape(glyph, _read_glyph(image, glyph, model) if char is None and not glyph.chevron
+                                  else char) for glyph, char in zip(glyphs, over)]
         if all(chars):
             return TextLine("".join(chars), tuple(glyphs))
     chars = []
