@@ -138,17 +138,20 @@ def compare_document_to_selfie(document_image: np.ndarray, selfie_frames: Sequen
     portrait = extract_document_portrait(document_image, quality)
     candidates = SelfieCandidates(selfie_frames, quality)
     selection = candidates.take(1)
+
+    def sides() -> dict[str, SideReport]:
+        return {"document": _side_report(portrait), "selfie": _selfie_side(selection)}
+
     if not isinstance(portrait, FaceSample) or not selection.samples or selection.multiple_faces:
-        return _refused({"document": _side_report(portrait), "selfie": _selfie_side(selection)}, threshold)
+        return _refused(sides(), threshold)
     reference, first = encode([portrait, selection.samples[0]])
     distances = [encoding_distance(reference, first)]
     if abs(distances[0] - threshold) < decisive_margin:
         selection = candidates.take(frame_count)
         if selection.multiple_faces:
-            return _refused({"document": _side_report(portrait), "selfie": _selfie_side(selection)}, threshold)
+            return _refused(sides(), threshold)
         distances += [encoding_distance(reference, probe) for probe in encode(selection.samples[1:])]
-    result = _measured(tuple(distances), {"document": _side_report(portrait), "selfie": _selfie_side(selection)},
-                       threshold)
+    result = _measured(tuple(distances), sides(), threshold)
     compared = selection.samples[:len(distances)]
     return replace(result, frame_indices=selection.frame_indices[:len(distances)], portrait_box=portrait.box,
                    portrait_crop=portrait.crop, selfie_crops=tuple(sample.crop for sample in compared))

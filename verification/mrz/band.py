@@ -328,9 +328,11 @@ def line_glyphs(ink: np.ndarray, top: int, bottom: int) -> list[Glyph]:
             merged[-1] = [min(last[0], box[0]), min(last[1], box[1]), max(last[2], box[2]), max(last[3], box[3])]
         else:
             merged.append(box)
-    glyphs = [Glyph((x0, y0, x1, y1), _chevron(ink[y0:y1, x0:x1] > 0), _stem_letter(ink[y0:y1, x0:x1] > 0))
-              for x0, y0, x1, y1 in merged]
-    return _off_grid_ends_dropped(glyphs)
+    return _off_grid_ends_dropped([_glyph(ink[y0:y1, x0:x1] > 0, (x0, y0, x1, y1)) for x0, y0, x1, y1 in merged])
+
+
+def _glyph(patch: np.ndarray, box: tuple[int, int, int, int]) -> Glyph:
+    return Glyph(box, _chevron(patch), _stem_letter(patch))
 
 
 # OCR-B is monospaced and an MRZ line has no blank cell (fillers are printed): an end glyph further from its

@@ -19,7 +19,7 @@ import itertools
 import logging
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
@@ -443,14 +443,13 @@ def consensus_unchecked_lines(lines: Sequence[str], fmt: MrzFormat, votes: LineV
     tries' readings (fewest differing characters in all, each reading counted as often as it was read),
     when it is closer than the line as it stands. Tries misread different characters, so the reading
     that agrees most with the others has the fewest misreadings; a whole line is chosen, never mixed."""
-    checked_lines = {span.line for span in field_layout(fmt) if span.checked_by}
     out = list(lines)
-    for index, line in enumerate(lines):
-        read = Counter({text: count for (f, i, text), count in votes.items() if f is fmt and i == index})
-        if index in checked_lines or not read:
+    for index in _unchecked_lines(fmt):
+        read = _readings(votes, fmt, index)
+        if not read:
             continue
         closest = min(read, key=lambda text: _disagreement(text, read))
-        if _disagreement(closest, read) < _disagreement(line, read):
+        if _disagreement(closest, read) < _disagreement(lines[index], read):
             out[index] = closest
     return tuple(out)
 
@@ -459,10 +458,18 @@ def names_settled(fmt: MrzFormat, votes: LineVotes) -> bool:
     """Whether each line of the format that no check digit covers was read the same way twice. The MRZ
     model misreads a letter of a name in one try out of a few (M as R or A): the names need their own
     second reading, as the checked fields do, before consensus_unchecked_lines picks one."""
+    return all(max(_readings(votes, fmt, index).values(), default=0) >= 2 for index in _unchecked_lines(fmt))
+
+
+def _unchecked_lines(fmt: MrzFormat) -> set[int]:
+    """The lines of a format that no check digit covers (the names line of TD1 and of the two-line formats)."""
     layout = field_layout(fmt)
-    checked_lines = {span.line for span in layout if span.checked_by}
-    return all(max((count for (f, i, _), count in votes.items() if f is fmt and i == index), default=0) >= 2
-               for index in {span.line for span in layout} - checked_lines)
+    return {span.line for span in layout} - {span.line for span in layout if span.checked_by}
+
+
+def _readings(votes: LineVotes, fmt: MrzFormat, index: int) -> Counter[str]:
+    """How often the tries read each version of line `index` of a reading in format `fmt`."""
+    return Counter({text: count for (f, i, text), count in votes.items() if f is fmt and i == index})
 
 
 def _disagreement(text: str, readings: Counter[str]) -> int:
@@ -488,11 +495,27 @@ def _finished(best: _Best, votes: LineVotes, today: date | None) -> _Best:
     return replace(best, result=result, outcome=replace(best.outcome, lines=finished))
 
 
-def _tries(options: ReaderOptions) -> list[tuple[str, int, str]]:
-    """(binarisation, glyph height, model) in the order tried: each crop read by every model in turn.
-    The models misread different characters (the MRZ model an M as R, the English one a filler as K), so
-    the readings they give of one crop confirm each other and vote on the names (read_mrz)."""
-    return list(itertools.product(options.binarisations, options.glyph_heights, options.models))
+def _band_readings(image: np.ndarray, band: MrzBand, options: ReaderOptions,
+                   today: date | None) -> Iterator[tuple[str, str, _Best | None]]:
+    """Each OCR reading of one band, in the order tried, as (binarisation, model, reading or None when it
+    fits no MRZ format). Every scale with the grey image first: on 55 real bands each of them reads valid
+    about as often as the best binarisation, which is what stops the search early. Each crop is read by
+    every model in turn: they misread different characters (the MRZ model an M as R, the English one a
+    filler as K), so their readings confirm each other and vote on the names. The next model reads a crop
+    only where the previous one's reading fitted a format: on an image without MRZ (a card's front) that
+    halves the time, and no specimen read differently."""
+    crops: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for method, height in itertools.product(options.binarisations, options.glyph_heights):
+        if height not in crops:
+            crop = crop_band(image, band, height)
+            crops[height] = (crop, ink_mask(crop))
+        crop, ink = crops[height]
+        binary = _binarise(crop, method)
+        for model in options.models:
+            candidate = _interpret(recognise(binary, language=model), binary, ink, today, model)
+            yield method, model, candidate
+            if candidate is None:
+                break
 
 
 def read_mrz(image: np.ndarray, *, today: date | None = None, options: ReaderOptions = ReaderOptions()) -> MrzReading:
@@ -519,24 +542,8 @@ def read_mrz(image: np.ndarray, *, today: date | None = None, options: ReaderOpt
         bands: list[MrzBand] = find_bands(oriented)[: options.max_bands]
         found_band = found_band or bool(bands)
         for band in bands:
-            crops: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-            # Every scale with the grey image first: on 55 real bands each of them reads valid about as
-            # often as the best binarisation, which is what stops the search early.
-            # The other models read a crop only where the first one's reading fitted an MRZ format: on an
-            # image without MRZ (a card's front) that halves the time, and no specimen read differently.
-            fitted = True
-            for method, height, model in _tries(options):
-                if model != options.models[0] and not fitted:
-                    continue
-                if height not in crops:
-                    crop = crop_band(oriented, band, height)
-                    crops[height] = (crop, ink_mask(crop))
-                crop, ink = crops[height]
+            for method, model, candidate in _band_readings(oriented, band, options, today):
                 calls += 1
-                binary = _binarise(crop, method)
-                candidate = _interpret(recognise(binary, language=model), binary, ink, today, model)
-                if model == options.models[0]:
-                    fitted = candidate is not None
                 if candidate is not None and candidate.result is not None and candidate.result.format is not None:
                     votes.update((candidate.result.format, index, line)
                                  for index, line in enumerate(candidate.result.lines))
