@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.routes import audit, mobile, relying_party, review, wellknown
-from storage.credentials import register_relying_party
+from storage.enrollments.credentials import register_relying_party
 from storage.runtime import Runtime, build_runtime
 from storage.settings import Settings, get_settings
 from workers.context import install_runtime

@@ -10,9 +10,9 @@ from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
 from api.errors import ApiError
-from storage.credentials import secret_hash
-from storage.models import Enrollment, RelyingParty
-from storage.repositories import Enrollments, RelyingParties
+from storage.enrollments.credentials import secret_hash
+from storage.enrollments.models import Enrollment, RelyingParty
+from storage.enrollments.repositories import Enrollments, RelyingParties
 from storage.runtime import Runtime
 
 

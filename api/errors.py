@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from verification.lifecycle import LifecycleError
+from verification.enrollment.lifecycle import LifecycleError
 
 log = logging.getLogger(__name__)
 

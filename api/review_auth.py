@@ -23,9 +23,9 @@ from typing import Annotated
 from fastapi import Depends, Form, Request, Response
 
 from api.deps import RuntimeDep, SessionDep
-from storage.operator_credentials import OperatorRole
-from storage.review_models import Operator
-from storage.review_repositories import Operators
+from storage.review.credentials import OperatorRole
+from storage.review.models import Operator
+from storage.review.repositories import Operators
 
 SESSION_COOKIE = "idv_review_session"
 CSRF_COOKIE = "idv_review_csrf"

@@ -7,7 +7,6 @@ Every function works in the caller's unit of work; the route commits, then enque
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,20 +15,21 @@ from sqlalchemy.orm import Session
 
 from api.review_auth import Refused
 from api.review_trail import ReviewActionKind, record_action
-from storage.evidence import EvidenceStore
-from storage.models import CheckResult, Decision, Enrollment
-from storage.repositories import Captures, CheckResults, Decisions, Enrollments
-from storage.review_models import Operator, ReviewAssignment
-from storage.review_repositories import ReviewAssignments
-from verification import decision as automated_decision
-from verification.decision import CheckName, Outcome, Verdict, apply_review
-from verification.lifecycle import CaptureKind, Status, require_transition
-from verification.policy import load_policy
-from verification.review import ReviewReason, reason_fits
-from workers.steps.webhooks import emit_status_event
+from storage.enrollments.models import CheckResult, Decision, Enrollment
+from storage.enrollments.repositories import Captures, CheckResults, Decisions, Enrollments
+from storage.evidence.layout import DerivedImage, DerivedKind, derived_images, derived_prefix
+from storage.evidence.store import EvidenceStore
+from storage.review.models import Operator, ReviewAssignment
+from storage.review.repositories import ReviewAssignments
+from verification.decision import rules as automated_decision
+from verification.decision.policy import load_policy
+from verification.decision.review import ReviewReason, reason_fits
+from verification.decision.rules import CheckName, Outcome, Verdict, apply_review
+from verification.enrollment.lifecycle import CaptureKind, Status, require_transition
+from workers.services.webhooks import emit_status_event
 
-AUTOMATED = "automated"  # decided_by of the pipeline's decisions (workers.steps.decision)
-DERIVED_NAME = re.compile(r"portrait|selfie-frame-\d{1,3}")
+AUTOMATED = "automated"  # decided_by of the pipeline's decisions (workers.services.decision)
+PORTRAIT = DerivedImage(DerivedKind.PORTRAIT)
 OUTCOME_STATUS = {Outcome.APPROVED: Status.APPROVED, Outcome.REJECTED: Status.REJECTED}
 PICK_TRIES = 3
 # The MRZ fields in the order a reviewer reads a document (unknown ones follow, alphabetically).
@@ -37,10 +37,6 @@ MRZ_FIELD_ORDER = ("document_code", "issuing_state", "document_number", "surname
                    "birth_date", "sex", "expiry_date", "issue_date", "office_code", "optional_data",
                    "optional_data_2")
 MAX_COMMENT = 1000
-
-
-def derived_key(enrollment_id: str, name: str) -> str:
-    return f"enrollments/{enrollment_id}/derived/{name}.jpg"
 
 
 def assign_next(session: Session, operator: Operator, now: datetime, ttl_s: int) -> ReviewAssignment | None:
@@ -114,12 +110,13 @@ def case_view(session: Session, evidence: EvidenceStore, enrollment: Enrollment,
                  if not CaptureKind(c.kind).is_video]
     videos = [EvidenceLink(c.kind, f"{base}/captures/{c.kind}") for c in captures if CaptureKind(c.kind).is_video]
     derived = _derived_names(evidence, enrollment.id)
-    frames = sorted((n for n in derived if n.startswith("selfie-frame-")), key=lambda n: int(n.rsplit("-", 1)[1]))
+    frames = sorted((image for image in derived if image.kind is DerivedKind.SELFIE_FRAME),
+                    key=lambda image: image.rank or 0)
     rows = CheckResults(session).of_enrollment(enrollment.id)
     return CaseView(
         enrollment=enrollment, assignment=assignment, documents=documents,
-        portrait=EvidenceLink("portrait", f"{base}/derived/portrait") if "portrait" in derived else None,
-        selfie_frames=[EvidenceLink(name, f"{base}/derived/{name}") for name in frames], videos=videos,
+        portrait=EvidenceLink("portrait", f"{base}/derived/portrait") if PORTRAIT in derived else None,
+        selfie_frames=[EvidenceLink(image.name, f"{base}/derived/{image.name}") for image in frames], videos=videos,
         mrz_fields=_mrz_fields(rows), checks=[_check_view(row) for row in rows],
         automated=_automated(session, enrollment.id),
         approval_reasons=[r for r in ReviewReason if reason_fits(r, approve=True)],
@@ -127,10 +124,8 @@ def case_view(session: Session, evidence: EvidenceStore, enrollment: Enrollment,
     )
 
 
-def _derived_names(evidence: EvidenceStore, enrollment_id: str) -> set[str]:
-    prefix = f"enrollments/{enrollment_id}/derived/"
-    names = (key.removeprefix(prefix).removesuffix(".jpg") for key in evidence.keys(prefix))
-    return {name for name in names if DERIVED_NAME.fullmatch(name)}
+def _derived_names(evidence: EvidenceStore, enrollment_id: str) -> dict[DerivedImage, str]:
+    return derived_images(enrollment_id, evidence.keys(derived_prefix(enrollment_id)))
 
 
 def _check_view(row: CheckResult) -> CheckView:
@@ -164,8 +159,10 @@ def evidence_object(session: Session, enrollment_id: str, source: str, name: str
         capture = Captures(session).of_kind(enrollment_id, name) if name in set(CaptureKind) else None
         if capture is not None:
             return capture.object_key, capture.content_type
-    elif source == "derived" and name in _derived_names(evidence, enrollment_id):
-        return derived_key(enrollment_id, name), "image/jpeg"
+    elif source == "derived" and (image := DerivedImage.parse(name)) is not None:
+        key = _derived_names(evidence, enrollment_id).get(image)
+        if key is not None:
+            return key, "image/jpeg"
     raise Refused(404, "No such evidence in this case.")
 
 

@@ -1,5 +1,5 @@
 """The trail of reviewer actions: a review_actions row for each, and the same fact in the hash-chained
-audit log (storage.audit), where evidence views count as evidence reads. The reviewer's free text stays
+audit log (storage.audit.log), where evidence views count as evidence reads. The reviewer's free text stays
 in review_actions only: the audit log can never be erased, so it receives codes, not prose."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from storage import audit
-from storage.review_models import Operator
-from storage.review_repositories import ReviewActions
+from storage.audit import log as audit
+from storage.review.models import Operator
+from storage.review.repositories import ReviewActions
 
 
 class ReviewActionKind(StrEnum):

@@ -9,8 +9,8 @@ from starlette.concurrency import run_in_threadpool
 from api.errors import ApiError
 from storage.settings import Settings
 from storage.uploads import SpooledUpload, UploadSpool, UploadTooLarge
-from verification.lifecycle import CaptureKind
-from verification.media import MediaError, inspect_image, inspect_video
+from verification.enrollment.lifecycle import CaptureKind
+from verification.enrollment.media import MediaError, inspect_image, inspect_video
 
 DECLARED_TYPES = {"image/jpeg", "image/png", "video/mp4", "video/webm"}
 

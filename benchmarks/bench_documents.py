@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from verification.document_evaluation import load_image, read_manifest
-from verification.mrz.reader import read_mrz
+from verification.document.evaluation import load_image, read_manifest
+from verification.document.mrz.reader import read_mrz
 
 BUDGET_MS = 800.0
 DEFAULT_MANIFEST = Path(__file__).resolve().parents[1] / "tests" / "data" / "documents_manifest.csv"

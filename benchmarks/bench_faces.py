@@ -20,7 +20,7 @@ import numpy as np
 from biometrics.face_matching import compare_document_to_selfie
 from biometrics.face_models import load_face_models
 from synthetic.documents import bare_card as document_image
-from verification.policy import load_policy
+from verification.decision.policy import load_policy
 
 BUDGET_S = 0.5
 SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"

@@ -34,7 +34,7 @@ from biometrics.face_samples import (
     face_chip,
     sample_face,
 )
-from verification.outcome import CheckStatus
+from verification.common.outcome import CheckStatus
 
 
 @dataclass(frozen=True)

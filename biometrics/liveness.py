@@ -32,7 +32,7 @@ from biometrics.head_pose import (
 )
 from biometrics.pad import PadInput, PadReason, PadScore, PadSignal, PadThresholds, default_signals
 from biometrics.video import VideoClip, read_video
-from verification.outcome import CheckStatus
+from verification.common.outcome import CheckStatus
 
 logger = logging.getLogger(__name__)
 

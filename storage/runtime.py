@@ -8,7 +8,7 @@ from datetime import timedelta
 from minio import Minio
 
 from storage.db import Database, migrate
-from storage.evidence import DirectoryStore, EvidenceStore, S3Store
+from storage.evidence.store import DirectoryStore, EvidenceStore, S3Store
 from storage.keys import KeyRing
 from storage.settings import Settings
 

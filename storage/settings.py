@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     # Signing keys (assertions, dossier manifests): a directory of PEM keys; created on first use.
     keys_dir: Path | None = None
 
-    # Evidence dossiers (storage.dossier). Envelope-encryption master keys, a JSON object
+    # Evidence dossiers (storage.evidence.dossier). Envelope-encryption master keys, a JSON object
     # {"key id": "base64 of 32 random bytes"}, and the id of the one new data keys are wrapped with (may be
     # left out when there is one key). Retired keys stay listed until `idv retention rewrap` has moved every
     # dossier off them. None given: one key generated in keys_dir on first use, which suits the embedded

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Literal
 
 from synthetic.identities import DocumentKind, SyntheticPerson
-from verification.mrz.checkdigit import char_value, check_digit
+from verification.document.mrz.checkdigit import char_value, check_digit
 
 Defect = Literal[
     "document_number_check", "birth_date_check", "expiry_date_check", "composite_check", "document_number_digit",

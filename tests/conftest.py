@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from minio import Minio
 
-from storage.evidence import DirectoryStore, EvidenceStore, S3Store
+from storage.evidence.store import DirectoryStore, EvidenceStore, S3Store
 from tests import services
 
 

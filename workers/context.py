@@ -24,8 +24,8 @@ def runtime() -> Runtime:
 
 def warm_up() -> None:
     """Build the clients and load the heavy models now rather than in the first task."""
-    from biometrics.face_models import load_face_models
     from biometrics.face_mesh import load_face_mesh
+    from biometrics.face_models import load_face_models
 
     runtime()
     load_face_models()

@@ -8,7 +8,7 @@ import logging
 from celery import chain, group
 from celery.canvas import Signature
 
-from workers import steps
+from workers import services
 from workers.context import runtime
 from workers.tasks import (
     check_document,
@@ -31,7 +31,7 @@ def _after_decision(enrollment_id: str) -> list[Signature]:
 
 def start_pipeline(enrollment_id: str) -> None:
     """Called after the submission is committed. In eager mode the whole canvas runs here and now."""
-    steps.begin_processing(runtime(), enrollment_id)
+    services.begin_processing(runtime(), enrollment_id)
     checks = group(check_document.si(enrollment_id), check_liveness.si(enrollment_id), match_faces.si(enrollment_id))
     _run(chain(checks, decide.si(enrollment_id), *_after_decision(enrollment_id)).on_error(
         mark_failed.si(enrollment_id)), enrollment_id)
@@ -48,6 +48,6 @@ def _run(canvas: Signature, enrollment_id: str) -> None:
             canvas.apply()
         except Exception:
             log.exception("pipeline failed for enrollment %s", enrollment_id)
-            steps.fail(runtime(), enrollment_id, "pipeline error")
+            services.fail(runtime(), enrollment_id, "pipeline error")
         return
     canvas.apply_async()

@@ -10,8 +10,8 @@ from __future__ import annotations
 from celery import shared_task
 from sqlalchemy.exc import OperationalError
 
-from storage.evidence import EvidenceStoreError
-from workers import steps
+from storage.evidence.store import EvidenceStoreError
+from workers import services
 from workers.context import runtime
 
 RETRY = {
@@ -26,39 +26,39 @@ RETRY = {
 
 @shared_task(name="idv.check.document", **RETRY)
 def check_document(enrollment_id: str) -> None:
-    steps.run_document_check(runtime(), enrollment_id)
+    services.run_document_check(runtime(), enrollment_id)
 
 
 @shared_task(name="idv.check.liveness", **RETRY)
 def check_liveness(enrollment_id: str) -> None:
-    steps.run_liveness_check(runtime(), enrollment_id)
+    services.run_liveness_check(runtime(), enrollment_id)
 
 
 @shared_task(name="idv.check.face_match", **RETRY)
 def match_faces(enrollment_id: str) -> None:
-    steps.run_face_match(runtime(), enrollment_id)
+    services.run_face_match(runtime(), enrollment_id)
 
 
 @shared_task(name="idv.decide", **RETRY)
 def decide(enrollment_id: str) -> None:
-    steps.run_decision(runtime(), enrollment_id)
+    services.run_decision(runtime(), enrollment_id)
 
 
 @shared_task(name="idv.issue_assertion", **RETRY)
 def issue_assertion(enrollment_id: str) -> None:
-    steps.run_assertion(runtime(), enrollment_id)
+    services.run_assertion(runtime(), enrollment_id)
 
 
 @shared_task(name="idv.mark_failed", **RETRY)
 def mark_failed(enrollment_id: str) -> None:
-    steps.fail(runtime(), enrollment_id, "a pipeline task failed")
+    services.fail(runtime(), enrollment_id, "a pipeline task failed")
 
 
 @shared_task(name="idv.dossier.seal", **RETRY)
 def seal_dossier(enrollment_id: str) -> None:
-    steps.seal_dossier(runtime(), enrollment_id)
+    services.seal_dossier(runtime(), enrollment_id)
 
 
 @shared_task(name="idv.retention.purge", **RETRY)
 def purge_expired_dossiers() -> None:
-    steps.purge_expired(runtime())
+    services.purge_expired(runtime())

@@ -9,8 +9,8 @@ from celery import Task, shared_task
 from sqlalchemy.exc import OperationalError
 
 from workers.context import runtime
-from workers.steps.webhooks import deliver_webhook as attempt_delivery
-from workers.steps.webhooks import untried_deliveries
+from workers.services.webhooks import deliver_webhook as attempt_delivery
+from workers.services.webhooks import untried_deliveries
 
 RETRY_ON_DATABASE = {"acks_late": True, "autoretry_for": (OperationalError,), "retry_backoff": 2,
                      "retry_backoff_max": 120, "retry_jitter": True}

@@ -13,7 +13,7 @@ import httpx
 from api.cli.output import emit
 from storage.keys import KeyRing, KeyUse
 from storage.settings import get_settings
-from verification.signing import TokenError, unverified_header, verify
+from verification.common.jws import TokenError, unverified_header, verify
 
 JWKS_FETCH_TIMEOUT_S = 10.0
 

@@ -66,8 +66,8 @@ def demo(data_dir: Path, policy: str, seed: int | None, as_json: bool) -> None:
     from biometrics.challenge import Action
     from storage.settings import Settings
     from synthetic.applicants import document_photo, make_applicant, selfie_video
-    from verification.fhir import patient_from_assertion
-    from verification.signing import verify
+    from verification.common.jws import verify
+    from verification.relying_party.fhir import patient_from_assertion
 
     settings = Settings(data_dir=data_dir, policy=policy, bootstrap_relying_parties=[f"{DEMO_PARTY}:{DEMO_KEY}"])
     rng = np.random.default_rng(seed)

@@ -11,8 +11,14 @@ import click
 import numpy as np
 
 from api.cli.output import emit
-from verification.document_evaluation import (ManifestError, evaluate_passporteye, evaluate_reader, load_image,
-                                              read_manifest, summarise)
+from verification.document.evaluation import (
+    ManifestError,
+    evaluate_passporteye,
+    evaluate_reader,
+    load_image,
+    read_manifest,
+    summarise,
+)
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".webm", ".mov", ".avi", ".mkv"})
 STATUS_SEVERITY = ("pass", "inconclusive", "fail")
@@ -33,7 +39,7 @@ _today_option = click.option("--today", type=click.DateTime(["%Y-%m-%d"]), defau
 @_json_option
 def check_document_command(inputs: tuple[Path, ...], tilt: str | None, today: Any, as_json: bool) -> None:
     """Read and validate the MRZ of a document (front and back images, or one video of both sides)."""
-    from verification.document import DocumentPolicy, check_document
+    from verification.document.check import DocumentPolicy, check_document
 
     started = time.perf_counter()
     reference = today.date() if today is not None else date.today()
@@ -68,7 +74,7 @@ def _inputs(paths: tuple[Path, ...], tilt: str | None) -> tuple[list[np.ndarray]
     if len(paths) > 1:
         raise click.BadParameter("give either images or one video", param_hint="IMAGE_OR_VIDEO")
     from biometrics.video import VideoDecodeError, read_video
-    from verification.document_video import TiltDirection, analyse_document_video
+    from verification.document.video import TiltDirection, analyse_document_video
 
     try:
         clip = read_video(videos[0], tracking_side=DOCUMENT_VIDEO_SIDE)

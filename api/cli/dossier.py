@@ -44,10 +44,10 @@ def audit() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def verify(enrollment_id: str, reason: str, as_json: bool) -> None:
     """Re-verify ENROLLMENT_ID's dossier: {intact, objects, problems}."""
-    from storage import audit as log
-    from storage.encrypted_store import master_keys
+    from storage.audit import log
+    from storage.evidence.encrypted import master_keys
+    from storage.evidence.retention import DossierNotFound, verify_recorded_dossier
     from storage.keys import KeyUse
-    from storage.retention import DossierNotFound, verify_recorded_dossier
 
     runtime = _runtime()
     with runtime.database.session() as session:
@@ -68,7 +68,7 @@ def verify(enrollment_id: str, reason: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def verify_log(as_json: bool) -> None:
     """Walk the audit log's hash chain: {intact, rows, head, problems} (a changed, deleted or moved row)."""
-    from storage import audit as log
+    from storage.audit import log
 
     runtime = _runtime()
     with runtime.database.session() as session:
@@ -87,7 +87,7 @@ def verify_log(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def auditor_key(username: str, revoke: bool, as_json: bool) -> None:
     """Issue an auditor API key to USERNAME (an operator of role auditor); printed once."""
-    from storage import audit as log
+    from storage.audit import log
 
     runtime = _runtime()
     now = datetime.now(UTC)
@@ -113,7 +113,7 @@ def retention() -> None:
 @contextmanager
 def _life_cycle_change(runtime: Runtime, enrollment_id: str) -> Iterator[Session]:
     """A unit of work on one dossier's row; an unknown or erased dossier, or a refusal, is a usage error."""
-    from storage.retention import DossierNotFound, ErasureBlocked
+    from storage.evidence.retention import DossierNotFound, ErasureBlocked
 
     try:
         with runtime.database.session() as session:
@@ -129,7 +129,7 @@ def _life_cycle_change(runtime: Runtime, enrollment_id: str) -> Iterator[Session
 @click.option("--json", "as_json", is_flag=True)
 def purge(limit: int, as_json: bool) -> None:
     """Erase the dossiers whose term is over and that no legal hold keeps (what Celery beat runs)."""
-    from workers.steps.dossier import purge_expired
+    from workers.services.dossier import purge_expired
 
     outcomes = purge_expired(_runtime(), limit=limit)
     emit({"erased": [o.to_dict() for o in outcomes if o.complete],
@@ -143,7 +143,7 @@ def purge(limit: int, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def legal_hold(enrollment_id: str, hold: bool, reason: str, as_json: bool) -> None:
     """Suspend (--on) or resume (--off) the erasure of ENROLLMENT_ID's dossier."""
-    from storage.retention import set_legal_hold
+    from storage.evidence.retention import set_legal_hold
 
     with _life_cycle_change(_runtime(), enrollment_id) as session:
         record = set_legal_hold(session, enrollment_id, hold, actor=_actor(), role=CLI_ROLE, reason=reason,
@@ -159,7 +159,7 @@ def legal_hold(enrollment_id: str, hold: bool, reason: str, as_json: bool) -> No
 def end_early(enrollment_id: str, reason: str, as_json: bool) -> None:
     """End ENROLLMENT_ID's retention now, where the law allows (storage/retention.py explains when; refused
     where the store locked the sealed dossier); the next purge erases it."""
-    from storage.retention import end_retention_early
+    from storage.evidence.retention import end_retention_early
 
     runtime = _runtime()
     with _life_cycle_change(runtime, enrollment_id) as session:
@@ -174,8 +174,8 @@ def end_early(enrollment_id: str, reason: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def rewrap(limit: int, as_json: bool) -> None:
     """Move dossiers' data keys onto the active master key (after IDV_EVIDENCE_MASTER_KEY_ID changed)."""
-    from storage.encrypted_store import master_keys
-    from storage.retention import rewrap_dossiers
+    from storage.evidence.encrypted import master_keys
+    from storage.evidence.retention import rewrap_dossiers
 
     runtime = _runtime()
     keys = master_keys(runtime.settings)

@@ -18,7 +18,7 @@ from PIL import Image, ImageOps
 
 from api.cli.output import emit
 from biometrics.face_quality import FaceQualityPolicy
-from verification.policy import load_policy
+from verification.decision.policy import load_policy
 
 logger = logging.getLogger(__name__)
 

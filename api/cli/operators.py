@@ -7,7 +7,7 @@ import sys
 import click
 
 from api.cli.output import emit
-from storage.operator_credentials import MIN_PASSWORD_LENGTH, OperatorRole
+from storage.review.credentials import MIN_PASSWORD_LENGTH, OperatorRole
 
 
 @click.group("operator")
@@ -25,7 +25,7 @@ def operator() -> None:
 def add(username: str, role: str, password_stdin: bool, as_json: bool) -> None:
     """Create operator USERNAME; the password is prompted for (never an argument: it would stay in the
     shell history and the process list)."""
-    from storage.operator_credentials import OperatorError, add_operator
+    from storage.review.credentials import OperatorError, add_operator
     from storage.runtime import build_runtime
     from storage.settings import get_settings
 

@@ -36,7 +36,7 @@ def worker(queues: str, concurrency: int, beat: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def relying_party(name: str, as_json: bool) -> None:
     """Register relying party NAME (or give it a new API key); prints the key once."""
-    from storage.credentials import register_relying_party
+    from storage.enrollments.credentials import register_relying_party
     from storage.runtime import build_runtime
     from storage.settings import get_settings
 

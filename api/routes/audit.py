@@ -31,16 +31,16 @@ from starlette.background import BackgroundTask
 
 from api.deps import BearerDep, RuntimeDep, SessionDep
 from api.errors import ApiError
-from storage import audit
-from storage.crypto import IntegrityError, UnknownMasterKey
-from storage.dossier import Dossier, DossierError, ManifestEntry, Role, SealedManifest
-from storage.encrypted_store import DataKeyMissing, master_keys
-from storage.evidence import ObjectNotFound
-from storage.evidence_models import DossierRecord
-from storage.evidence_repositories import Dossiers, DossierSearch
+from storage.audit import log as audit
+from storage.enrollments.repositories import RelyingParties
+from storage.evidence.crypto import IntegrityError, UnknownMasterKey
+from storage.evidence.dossier import Dossier, DossierError, ManifestEntry, Role, SealedManifest
+from storage.evidence.encrypted import DataKeyMissing, master_keys
+from storage.evidence.models import DossierRecord
+from storage.evidence.repositories import Dossiers, DossierSearch
+from storage.evidence.retention import DossierNotFound, verify_recorded_dossier
+from storage.evidence.store import ObjectNotFound
 from storage.keys import KeyUse
-from storage.repositories import RelyingParties
-from storage.retention import DossierNotFound, verify_recorded_dossier
 from storage.runtime import Runtime
 
 router = APIRouter(prefix="/v1/audit", tags=["auditor"])

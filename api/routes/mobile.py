@@ -17,10 +17,17 @@ from api.deps import RuntimeDep, SessionDep, enrollment_of_token
 from api.errors import ApiError
 from api.schemas import CaptureStored, ChallengeIssued, EnrollmentStatus
 from biometrics.challenge import draw_actions
-from storage.models import Capture, Challenge, Decision, Enrollment
-from storage.repositories import Captures, Challenges, Decisions, Enrollments
+from storage.enrollments.models import Capture, Challenge, Decision, Enrollment
+from storage.enrollments.repositories import Captures, Challenges, Decisions, Enrollments
+from storage.evidence.layout import capture_key
 from storage.uploads import UploadSpool
-from verification.lifecycle import CaptureKind, Status, missing_for_submission, require_capturing, require_transition
+from verification.enrollment.lifecycle import (
+    CaptureKind,
+    Status,
+    missing_for_submission,
+    require_capturing,
+    require_transition,
+)
 from workers.pipeline import start_pipeline
 
 log = logging.getLogger(__name__)
@@ -44,7 +51,7 @@ async def upload_capture(kind: CaptureKind, request: Request, enrollment: TokenE
         upload = await uploads.receive(request, spool)
         await uploads.validate(upload, request, kind, settings)
         capture_id = str(uuid.uuid4())
-        key = f"enrollments/{enrollment.id}/captures/{kind}-{capture_id}.{upload.media_type.extension}"
+        key = capture_key(enrollment.id, kind, capture_id, upload.media_type.extension)
         await run_in_threadpool(runtime.evidence.put_file, key, upload.path, upload.media_type.value)
     try:
         replaced = await run_in_threadpool(_record_capture, runtime, enrollment.id, kind, capture_id, key,

@@ -11,11 +11,11 @@ from fastapi import APIRouter, Depends
 
 from api.deps import RelyingPartyDep, RuntimeDep, SessionDep, enrollment_of_party
 from api.schemas import CheckView, DecisionView, EnrollmentCreate, EnrollmentCreated, EnrollmentResult
-from storage.credentials import new_secret, secret_hash
-from storage.models import Enrollment
-from storage.repositories import Assertions, CheckResults, Decisions, Enrollments
-from verification.document_video import draw_tilt
-from verification.lifecycle import Status
+from storage.enrollments.credentials import new_secret, secret_hash
+from storage.enrollments.models import Enrollment
+from storage.enrollments.repositories import Assertions, CheckResults, Decisions, Enrollments
+from verification.document.video import draw_tilt
+from verification.enrollment.lifecycle import Status
 
 router = APIRouter(prefix="/v1/enrollments", tags=["relying party"])
 

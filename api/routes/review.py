@@ -33,10 +33,10 @@ from api.review_auth import (
     set_session_cookies,
 )
 from api.review_trail import ReviewActionKind, record_action
-from storage.operator_credentials import check_credentials
-from storage.review_repositories import ReviewActions, ReviewAssignments
-from verification.lifecycle import Status
-from verification.review import ReviewReason
+from storage.review.credentials import check_credentials
+from storage.review.repositories import ReviewActions, ReviewAssignments
+from verification.decision.review import ReviewReason
+from verification.enrollment.lifecycle import Status
 from workers.pipeline import finish_reviewed
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -4,10 +4,10 @@ from alembic import context
 from sqlalchemy import Connection, engine_from_config, pool
 
 # Every module that declares tables, so that autogenerate and upgrades see the whole schema.
-import storage.evidence_models  # noqa: F401
-import storage.review_models  # noqa: F401
-import storage.webhook_models  # noqa: F401
-from storage.models import Base
+import storage.evidence.models  # noqa: F401
+import storage.review.models  # noqa: F401
+import storage.webhooks.models  # noqa: F401
+from storage.enrollments.models import Base
 
 config = context.config
 

@@ -4,7 +4,7 @@ for a reviewer, made the way the pipeline makes them.
 A case: an enrollment opened and its document photo uploaded through the HTTP API, the real document check
 run on that photo (a synthetic card rendered with a real portrait), liveness and face-match results as the
 biometric steps store them, the derived portrait and selfie frames saved by the steps' own `save_image`,
-then the real decision step (`workers.steps.decision.run_decision`) under the enrollment's policy.
+then the real decision step (`workers.services.decision.run_decision`) under the enrollment's policy.
 """
 
 from __future__ import annotations
@@ -22,23 +22,24 @@ import cv2
 import httpx
 import numpy as np
 
-import storage.evidence_models
-import storage.review_models
-import storage.webhook_models  # noqa: F401  (registers the tables in the metadata)
-from storage.models import Base
-from storage.operator_credentials import OperatorRole, add_operator
-from storage.repositories import CheckResults, Enrollments
+import storage.evidence.models
+import storage.review.models
+import storage.webhooks.models  # noqa: F401  (registers the tables in the metadata)
+from storage.enrollments.models import Base
+from storage.enrollments.repositories import CheckResults, Enrollments
+from storage.evidence.layout import DerivedImage, DerivedKind
+from storage.review.credentials import OperatorRole, add_operator
 from storage.runtime import Runtime
 from storage.settings import Settings
 from tests import services
 from tests.api.conftest import RP_KEY, api_settings
-from verification.decision import CheckName
-from verification.document import DocumentCheckResult, DocumentPolicy, check_document
-from verification.lifecycle import Status
-from verification.outcome import CheckStatus
+from verification.common.outcome import CheckStatus
+from verification.decision.rules import CheckName
+from verification.document.check import DocumentCheckResult, DocumentPolicy, check_document
+from verification.enrollment.lifecycle import Status
 from workers import context
-from workers.steps.decision import run_decision
-from workers.steps.results import save_check, save_image
+from workers.services.decision import run_decision
+from workers.services.results import save_check, save_image
 from workers.webhooks import notify_relying_party
 
 PASSWORD = "correct horse battery staple"
@@ -139,9 +140,9 @@ def make_case(http: httpx.Client, runtime: Runtime, *, liveness: CheckStatus = C
     save_check(runtime, enrollment_id, CheckName.LIVENESS, _StoredCheck(
         liveness, 0.83 if live else 0.41, () if live else ("planarity_suspect",),
         {"actions": ["turn_left", "blink", "look_up"], "planarity": 0.12 if live else 0.71}))
-    save_image(runtime, enrollment_id, "portrait", sample.portrait)
+    save_image(runtime, enrollment_id, DerivedImage(DerivedKind.PORTRAIT), sample.portrait)
     for rank in range(SELFIE_FRAMES):
-        save_image(runtime, enrollment_id, f"selfie-frame-{rank}", np.roll(sample.portrait, 4 * rank, axis=1))
+        save_image(runtime, enrollment_id, DerivedImage(DerivedKind.SELFIE_FRAME, rank), np.roll(sample.portrait, 4 * rank, axis=1))
 
     run_decision(runtime, enrollment_id)
     notify_relying_party.delay(enrollment_id)  # as the pipeline does after a decision

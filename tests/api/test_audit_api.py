@@ -19,18 +19,18 @@ from sqlalchemy import select
 
 from api.cli.dossier import audit as audit_cli
 from api.cli.dossier import retention as retention_cli
-from storage.audit import AuditorKeyRefused, issue_auditor_key, revoke_auditor_keys
-from storage.crypto import DEFAULT_CHUNK_SIZE, IntegrityError
-from storage.dossier import Role, SealedManifest, open_manifest, open_record
-from storage.evidence_models import AuditLogRow
-from storage.operator_credentials import OperatorRole
-from storage.retention import RECEIPT_TYP
+from storage.audit.log import AuditorKeyRefused, issue_auditor_key, revoke_auditor_keys
+from storage.evidence.crypto import DEFAULT_CHUNK_SIZE, IntegrityError
+from storage.evidence.dossier import Role, SealedManifest, open_manifest, open_record
+from storage.evidence.models import AuditLogRow
+from storage.evidence.retention import RECEIPT_TYP
+from storage.review.credentials import OperatorRole
 from storage.runtime import Runtime
 from storage.settings import get_settings
 from tests.api.conftest import RP_KEY
 from tests.api.review_factories import make_case, make_operator
 from tests.storage.evidence_factories import World, dossier_world, make_auditor, review
-from workers.steps.dossier import purge_expired, seal_dossier
+from workers.services.dossier import purge_expired, seal_dossier
 
 REASON = "supervisory inspection 2026-17"
 

@@ -16,13 +16,13 @@ from sqlalchemy.exc import IntegrityError
 from api.app import create_app
 from api.cli.operators import operator as operator_cli
 from api.review_auth import CSRF_COOKIE, SESSION_COOKIE, issue_session, read_session
-from storage import audit
-from storage.evidence_models import AuditLogRow
-from storage.models import Decision, Enrollment
-from storage.operator_credentials import OperatorRole, check_credentials
-from storage.repositories import Assertions, Captures, CheckResults, Decisions, Enrollments
-from storage.review_models import ReviewAssignment
-from storage.review_repositories import Operators, ReviewActions, ReviewAssignments
+from storage.audit import log as audit
+from storage.enrollments.models import Decision, Enrollment
+from storage.enrollments.repositories import Assertions, Captures, CheckResults, Decisions, Enrollments
+from storage.evidence.models import AuditLogRow
+from storage.review.credentials import OperatorRole, check_credentials
+from storage.review.models import ReviewAssignment
+from storage.review.repositories import Operators, ReviewActions, ReviewAssignments
 from storage.runtime import Runtime
 from storage.settings import get_settings
 from tests.api.review_factories import (
@@ -34,10 +34,10 @@ from tests.api.review_factories import (
     restoring_worker_runtime,
     review_settings,
 )
-from verification.decision import DecisionReason
-from verification.lifecycle import Status
-from verification.outcome import CheckStatus
-from verification.signing import verify
+from verification.common.jws import verify
+from verification.common.outcome import CheckStatus
+from verification.decision.rules import DecisionReason
+from verification.enrollment.lifecycle import Status
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from storage.models import Capture
-from storage.repositories import Captures, Enrollments
+from storage.enrollments.models import Capture
+from storage.enrollments.repositories import Captures, Enrollments
 from tests import media
 from tests.api.conftest import OTHER_RP_KEY, Enrollment
 
@@ -134,8 +134,9 @@ def test_a_challenge_of_another_enrollment_is_not_accepted(client: TestClient, e
 
 
 def test_expired_challenge_is_refused(client: TestClient, enrollment: Enrollment, tmp_path: Path) -> None:
-    from storage.models import Challenge
     from sqlalchemy import update
+
+    from storage.enrollments.models import Challenge
 
     nonce = client.post(f"/v1/enrollments/{enrollment.id}/challenge", headers=enrollment.auth).json()["nonce"]
     with client.app.state.runtime.database.session() as session:

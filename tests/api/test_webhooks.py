@@ -21,10 +21,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from storage.repositories import Assertions, Enrollments, RelyingParties
+from storage.enrollments.repositories import Assertions, Enrollments, RelyingParties
 from storage.runtime import Runtime
 from storage.settings import Settings
-from storage.webhook_repositories import WebhookDeliveries
+from storage.webhooks.models import DeliveryStatus
+from storage.webhooks.repositories import WebhookDeliveries
 from tests import services
 from tests.api.review_factories import (
     PASSWORD,
@@ -35,9 +36,8 @@ from tests.api.review_factories import (
     review_settings,
 )
 from tests.e2e.conftest import worker_environment
-from verification.webhooks import EVENT_ID_HEADER, verify_webhook
-from storage.webhook_models import DeliveryStatus
-from workers.steps.webhooks import emit_status_event
+from verification.relying_party.webhooks import EVENT_ID_HEADER, verify_webhook
+from workers.services.webhooks import emit_status_event
 from workers.webhooks import deliver_webhook, notify_relying_party
 
 ROOT = Path(__file__).resolve().parents[2]

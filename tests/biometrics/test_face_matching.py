@@ -22,8 +22,8 @@ from biometrics.face_quality import FaceQualityPolicy, FaceReason
 from biometrics.face_samples import FaceRefusal, FaceSample, SelfieCandidates, extract_document_portrait
 from synthetic.documents import bare_card as document_image
 from tests.shared_data import SHARED_DATA, requires_shared_data
-from verification.outcome import CheckStatus
-from verification.policy import load_policy
+from verification.common.outcome import CheckStatus
+from verification.decision.policy import load_policy
 
 FACES = SHARED_DATA / "faces"
 THRESHOLD = load_policy("pvid-substantial").face_max_distance.threshold

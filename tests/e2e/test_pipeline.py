@@ -17,14 +17,14 @@ from fastapi.testclient import TestClient
 
 from api.client import MobileClient, RelyingPartyClient
 from biometrics.challenge import Action
+from storage.evidence.encrypted import master_keys
+from storage.evidence.retention import DossierNotFound, verify_recorded_dossier
+from storage.keys import KeyUse
 from synthetic.applicants import Applicant, document_film, document_photo, make_applicant, selfie_video
 from synthetic.attacks import AttackType
-from storage.encrypted_store import master_keys
-from storage.keys import KeyUse
-from storage.retention import DossierNotFound, verify_recorded_dossier
 from synthetic.mrz import mrz_name
 from tests.api.conftest import RP_KEY
-from verification.signing import verify
+from verification.common.jws import verify
 from workers.context import install_runtime
 
 PIPELINE_TIMEOUT_S = 240

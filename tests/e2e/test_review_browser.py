@@ -21,8 +21,8 @@ from selenium.webdriver.support import expected_conditions as arrived
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from api.app import create_app
-from storage.repositories import Assertions, Decisions, Enrollments
-from storage.review_repositories import ReviewActions
+from storage.enrollments.repositories import Assertions, Decisions, Enrollments
+from storage.review.repositories import ReviewActions
 from storage.runtime import Runtime
 from tests import services
 from tests.api.review_factories import (
@@ -34,7 +34,7 @@ from tests.api.review_factories import (
     restoring_worker_runtime,
     review_settings,
 )
-from verification.lifecycle import Status
+from verification.enrollment.lifecycle import Status
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"

@@ -17,21 +17,21 @@ from sqlalchemy import Engine, create_engine, text
 
 from api.app import create_app
 from api.review_cases import decide_case
-from storage.audit import issue_auditor_key
-from storage.crypto import LocalMasterKeys
-from storage.evidence_models import AuditLogRow, DossierRecord
+from storage.audit.log import issue_auditor_key
+from storage.enrollments.models import Base
+from storage.evidence.crypto import LocalMasterKeys
+from storage.evidence.models import AuditLogRow, DossierRecord
 from storage.keys import KeyRing, KeyUse, StoredKey
-from storage.models import Base
-from storage.operator_credentials import OperatorRole
-from storage.review_models import ReviewAssignment
-from storage.review_repositories import Operators, ReviewAssignments
+from storage.review.credentials import OperatorRole
+from storage.review.models import ReviewAssignment
+from storage.review.repositories import Operators, ReviewAssignments
 from storage.runtime import Runtime
 from storage.settings import Settings
 from tests import services
 from tests.api.conftest import RP_KEY, api_settings
 from tests.api.review_factories import create_missing_tables, make_operator, restoring_worker_runtime
-from verification.review import ReviewReason, reason_fits
-from workers.steps.assertion import run_assertion
+from verification.decision.review import ReviewReason, reason_fits
+from workers.services.assertion import run_assertion
 
 
 def master_keys() -> LocalMasterKeys:

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.audit import (
+from storage.audit.log import (
     APPEND_ONLY_SQL,
     GENESIS,
     AuditAction,
@@ -21,9 +21,9 @@ from storage.audit import (
     read_evidence,
     verify_log,
 )
-from storage.dossier import Dossier, Role
-from storage.evidence import DirectoryStore
-from storage.evidence_models import AuditLogRow
+from storage.evidence.dossier import Dossier, Role
+from storage.evidence.models import AuditLogRow
+from storage.evidence.store import DirectoryStore
 from tests.storage.evidence_factories import fresh_schema, master_keys
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

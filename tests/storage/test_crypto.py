@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storage.crypto import (
+from storage.evidence.crypto import (
     TAG_BYTES,
     Encryptor,
     IntegrityError,

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from storage.crypto import LocalMasterKeys
-from storage.dossier import (
+from storage.evidence.crypto import LocalMasterKeys
+from storage.evidence.dossier import (
     Dossier,
     DossierError,
     DossierErrorCode,
@@ -23,9 +23,9 @@ from storage.dossier import (
     sign_manifest,
     verify_dossier,
 )
-from storage.evidence import EvidenceStore
+from storage.evidence.retention import RetentionBackend, StoredVersion
+from storage.evidence.store import EvidenceStore
 from storage.keys import StoredKey
-from storage.retention import RetentionBackend, StoredVersion
 from tests.storage.evidence_factories import dossier_keys, master_keys
 
 SEALED_AT = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""The seal step (workers.steps.dossier.seal_dossier) on enrollments made as the pipeline and the review
+"""The seal step (workers.services.dossier.seal_dossier) on enrollments made as the pipeline and the review
 console make them, against PostgreSQL and both stores; and the erasure job on what it sealed."""
 
 from __future__ import annotations
@@ -12,14 +12,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from storage.dossier import Dossier, Role, open_record, verify_dossier
-from storage.encrypted_store import master_keys
-from storage.evidence import S3Store
-from storage.evidence_models import AuditLogRow, DossierRecord
-from storage.evidence_repositories import Dossiers, ReviewTrail
-from storage.keys import KeyUse
-from storage.repositories import Captures, Enrollments
-from storage.retention import (
+from storage.enrollments.repositories import Captures, Enrollments
+from storage.evidence.dossier import Dossier, Role, open_record, verify_dossier
+from storage.evidence.encrypted import master_keys
+from storage.evidence.models import AuditLogRow, DossierRecord
+from storage.evidence.repositories import Dossiers, ReviewTrail
+from storage.evidence.retention import (
     RECEIPT_TYP,
     DeletionRefused,
     ErasureBlocked,
@@ -30,11 +28,13 @@ from storage.retention import (
     set_legal_hold,
     working_prefix,
 )
+from storage.evidence.store import S3Store
+from storage.keys import KeyUse
 from storage.runtime import Runtime
 from tests.api.conftest import RP_KEY
 from tests.api.review_factories import make_case
 from tests.storage.evidence_factories import World, dossier_world, review
-from workers.steps.dossier import CaptureAltered, purge_expired, seal_dossier
+from workers.services.dossier import CaptureAltered, purge_expired, seal_dossier
 
 
 @pytest.fixture(scope="module", params=["s3", "directory"])
@@ -146,7 +146,7 @@ def test_a_capture_altered_since_its_upload_is_not_sealed(world: World) -> None:
     assert not any(key.endswith(name) for key in runtime.evidence.keys(f"dossiers/{enrollment_id}/"))
 
 
-@pytest.mark.parametrize("world", ["s3"], indirect=True)  # a directory cannot lock (storage.retention)
+@pytest.mark.parametrize("world", ["s3"], indirect=True)  # a directory cannot lock (storage.evidence.retention)
 def test_sealed_versions_are_locked_on_the_s3_server(world: World) -> None:
     runtime = world.runtime
     enrollment_id = make_case(world.http, runtime)

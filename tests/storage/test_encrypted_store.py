@@ -6,9 +6,9 @@ import os
 
 import pytest
 
-from storage.crypto import IntegrityError, LocalMasterKeys, ShortPlaintext
-from storage.encrypted_store import DataKeyMissing, EncryptedEvidence
-from storage.evidence import EvidenceStore
+from storage.evidence.crypto import IntegrityError, LocalMasterKeys, ShortPlaintext
+from storage.evidence.encrypted import DataKeyMissing, EncryptedEvidence
+from storage.evidence.store import EvidenceStore
 from tests.storage.evidence_factories import master_keys
 
 PREFIX = "dossiers/e1"

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from storage.evidence import EvidenceStore, EvidenceStoreError, ObjectNotFound
+from storage.evidence.store import EvidenceStore, EvidenceStoreError, ObjectNotFound
 
 
 def test_round_trip_streams_in_chunks(evidence_store: EvidenceStore) -> None:

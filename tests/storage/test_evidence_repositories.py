@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from storage.evidence_models import DossierRecord
-from storage.evidence_repositories import Dossiers
-from storage.retention import due_for_erasure
+from storage.evidence.models import DossierRecord
+from storage.evidence.repositories import Dossiers
+from storage.evidence.retention import due_for_erasure
 from tests.storage.evidence_factories import fresh_schema
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
 from storage.keys import KeyRing, KeyRingError, KeyRingErrorCode, KeyUse, thumbprint
-from verification.signing import TokenError, TokenErrorCode, sign, verify
+from verification.common.jws import TokenError, TokenErrorCode, sign, verify
 
 LIFETIME = timedelta(minutes=15)
 AUDIENCE = "hospital-a"

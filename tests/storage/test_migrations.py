@@ -7,7 +7,7 @@ from concurrent.futures import ProcessPoolExecutor
 from sqlalchemy import create_engine, inspect, text
 
 from storage.db import migrate
-from storage.models import Base
+from storage.enrollments.models import Base
 from tests import services
 
 

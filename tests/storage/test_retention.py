@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from storage.dossier import Dossier, Role, verify_dossier
-from storage.evidence import DirectoryStore, EvidenceStore, S3Store
-from storage.retention import (
+from storage.evidence.dossier import Dossier, Role, verify_dossier
+from storage.evidence.retention import (
     ErasureBlocked,
     ErasureRefusal,
     RetentionPolicy,
@@ -17,6 +16,7 @@ from storage.retention import (
     erase_dossier,
     retention_backend,
 )
+from storage.evidence.store import DirectoryStore, EvidenceStore, S3Store
 from tests.storage.evidence_factories import dossier_keys, master_keys
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

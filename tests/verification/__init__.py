@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from verification.identity import DocumentFacts, DocumentType, IdentityTraits, Sex
+from verification.identity.model import DocumentFacts, DocumentType, IdentityTraits, Sex
 
 
 def make_traits(**changes: Any) -> IdentityTraits:

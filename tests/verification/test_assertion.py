@@ -11,16 +11,16 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
 from tests.verification import make_document, make_traits
-from verification.assertion import (
+from verification.common.jws import ASSERTION_TYP, TokenError, TokenErrorCode, sign, verify
+from verification.identity.assertion import (
     ACR_SUBSTANTIAL,
     RNIV_CLAIM,
     CheckDetail,
     CheckMethod,
     build_assertion_claims,
 )
-from verification.identity import Sex
-from verification.rniv import assess_vigilance
-from verification.signing import ASSERTION_TYP, TokenError, TokenErrorCode, sign, verify
+from verification.identity.model import Sex
+from verification.identity.rniv import assess_vigilance
 
 ISSUER = "https://idv.example.test"
 AUDIENCE = "hospital-a"

@@ -6,7 +6,9 @@ import itertools
 
 import pytest
 
-from verification.decision import (
+from verification.common.outcome import CheckStatus
+from verification.decision.policy import Policy, load_policy
+from verification.decision.rules import (
     CheckName,
     CheckSummary,
     Decision,
@@ -16,8 +18,6 @@ from verification.decision import (
     apply_review,
     decide,
 )
-from verification.outcome import CheckStatus
-from verification.policy import Policy, load_policy
 
 PVID = load_policy("pvid-substantial")
 AUTOMATED = load_policy("automated")

@@ -13,17 +13,22 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+import verification.document.check as document_module
 from api.cli.documents import check_document_command, evaluate_documents_command
-
 from synthetic.documents import render_document
 from synthetic.identities import DocumentKind, SyntheticPerson, random_person
 from synthetic.mrz import break_mrz, compose_mrz
 from synthetic.portraits import fallback_portrait
-import verification.document as document_module
-from verification.document import DocumentCheckResult, DocumentPolicy, DocumentReason, check_document, french_card_expiry
-from verification.mrz.parser import parse_mrz
-from verification.mrz.reader import MrzReading, MrzReason
-from verification.outcome import CheckStatus
+from verification.common.outcome import CheckStatus
+from verification.document.check import (
+    DocumentCheckResult,
+    DocumentPolicy,
+    DocumentReason,
+    check_document,
+    french_card_expiry,
+)
+from verification.document.mrz.parser import parse_mrz
+from verification.document.mrz.reader import MrzReading, MrzReason
 
 TODAY = date(2026, 11, 23)
 FLAT_PORTRAIT = np.full((220, 170, 3), (120, 140, 170), np.uint8)

@@ -17,9 +17,9 @@ from synthetic.document_video import TILT as TILT_ANGLES
 from synthetic.documents import render_document
 from synthetic.identities import DocumentKind, random_person
 from synthetic.portraits import fallback_portrait
-from verification.document import DocumentPolicy, check_document
-from verification.document_video import TiltDirection, VideoReason, analyse_document_video
-from verification.outcome import CheckStatus
+from verification.common.outcome import CheckStatus
+from verification.document.check import DocumentPolicy, check_document
+from verification.document.video import TiltDirection, VideoReason, analyse_document_video
 
 TODAY = date(2026, 11, 23)
 FPS = 15.0

@@ -8,9 +8,9 @@ import pytest
 
 from tests.verification import make_document, make_traits
 from tests.verification.test_assertion import VERIFIED_AT, make_claims
-from verification.fhir import patient_from_assertion, patient_resource
-from verification.identity import DocumentType, Sex
-from verification.rniv import assess_vigilance
+from verification.identity.model import DocumentType, Sex
+from verification.identity.rniv import assess_vigilance
+from verification.relying_party.fhir import patient_from_assertion, patient_resource
 
 FR_CORE = "https://hl7.fr/ig/fhir/core"
 RELIABILITY = f"{FR_CORE}/StructureDefinition/fr-core-identity-reliability"

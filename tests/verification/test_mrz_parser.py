@@ -9,10 +9,10 @@ from datetime import date
 import pytest
 
 from tests.shared_data import SHARED_DATA, requires_shared_data
-from verification.mrz.checkdigit import check_digit
-from verification.mrz.dates import french_card_validity
-from verification.mrz.formats import LAYOUTS, FieldKind, MrzFormat, detect_format, field_layout
-from verification.mrz.parser import MrzProblem, MrzResult, parse_mrz
+from verification.document.mrz.checkdigit import check_digit
+from verification.document.mrz.dates import french_card_validity
+from verification.document.mrz.formats import LAYOUTS, FieldKind, MrzFormat, detect_format, field_layout
+from verification.document.mrz.parser import MrzProblem, MrzResult, parse_mrz
 
 TODAY = date(2026, 11, 23)
 

@@ -25,9 +25,9 @@ from datetime import date
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from verification.mrz.checkdigit import char_value, check_digit
-from verification.mrz.formats import LAYOUTS, FieldKind, FieldSpan, MrzFormat, field_layout
-from verification.mrz.parser import parse_mrz
+from verification.document.mrz.checkdigit import char_value, check_digit
+from verification.document.mrz.formats import LAYOUTS, FieldKind, FieldSpan, MrzFormat, field_layout
+from verification.document.mrz.parser import parse_mrz
 
 TODAY = date(2026, 11, 23)
 ALPHABET = string.digits + string.ascii_uppercase + "<"

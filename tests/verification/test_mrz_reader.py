@@ -21,11 +21,13 @@ from synthetic.documents import mrz_font_path, render_document
 from synthetic.identities import DocumentKind, random_person
 from synthetic.mrz import applicable_defects, break_mrz, compose_mrz
 from tests.shared_data import requires_shared_data
-from verification.mrz.band import fillers_by_template, find_bands, ink_mask, line_glyphs, to_gray
-from verification.mrz.correction import PositionKind, correct, normalise
-from verification.mrz.formats import MrzFormat
-from verification.mrz.parser import parse_mrz
-from verification.mrz.reader import (
+from verification.common.outcome import CheckStatus
+from verification.document.mrz.band import fillers_by_template, find_bands, ink_mask, line_glyphs, to_gray
+from verification.document.mrz.correction import PositionKind, correct, normalise
+from verification.document.mrz.formats import MrzFormat
+from verification.document.mrz.ocr import MRZ_MODEL, OcrSymbol, line_text, recognise
+from verification.document.mrz.parser import parse_mrz
+from verification.document.mrz.reader import (
     MrzReading,
     MrzReason,
     ReaderOptions,
@@ -40,8 +42,6 @@ from verification.mrz.reader import (
     settled_by_shape,
     within_line,
 )
-from verification.mrz.ocr import MRZ_MODEL, OcrSymbol, line_text, recognise
-from verification.outcome import CheckStatus
 
 TODAY = date(2026, 11, 23)
 PORTRAIT = np.full((220, 170, 3), (120, 140, 170), np.uint8)
@@ -315,7 +315,7 @@ def test_a_lighter_overlay_across_the_mrz_is_read_through(seed: int) -> None:
 def test_real_specimens_meet_the_issue_targets() -> None:
     """The issue's targets on ../shared/data/documents (~40 s): read_valid >= 0.9 and field_accuracy
     >= 0.95, and never a valid reading of a specimen whose printed MRZ is invalid."""
-    from verification.document_evaluation import evaluate_reader, read_manifest, summarise
+    from verification.document.evaluation import evaluate_reader, read_manifest, summarise
 
     summary = summarise(evaluate_reader(read_manifest(MANIFEST), TODAY))
     assert summary["false_valid"] == 0
@@ -327,7 +327,7 @@ def test_real_specimens_meet_the_issue_targets() -> None:
 @pytest.mark.shared_data
 def test_deliberately_invalid_real_specimens_are_reported_invalid() -> None:
     """The altered French card and the Maltese 'BAD' specimen: invalid, with their failing checks."""
-    from verification.document_evaluation import load_image, read_manifest
+    from verification.document.evaluation import load_image, read_manifest
 
     rows = {row.path.name: row for row in read_manifest(MANIFEST)}
     for name in ("cni_1988_altered.jpg", "Malta_BAD.png"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from verification.review import APPROVAL_REASONS, REJECTION_REASONS, ReviewReason, reason_fits
+from verification.decision.review import APPROVAL_REASONS, REJECTION_REASONS, ReviewReason, reason_fits
 
 APPROVING = {ReviewReason.IDENTITY_CONFIRMED, ReviewReason.DOUBT_RESOLVED}
 REJECTING = {ReviewReason.DOCUMENT_SUSPECT, ReviewReason.DOCUMENT_UNREADABLE, ReviewReason.DATA_MISMATCH,

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 
 from tests.verification import make_traits
-from verification.rniv import IdentityStatus, assess_vigilance
+from verification.identity.rniv import IdentityStatus, assess_vigilance
 
 
 def test_without_ins_traits_the_identity_is_validated() -> None:

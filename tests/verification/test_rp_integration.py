@@ -5,10 +5,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from tests.verification import make_document, make_traits
-from verification.assertion import build_assertion_claims
-from verification.identity import IdentityTraits
-from verification.rniv import IdentityStatus, assess_vigilance
-from verification.rp_integration import (
+from verification.identity.assertion import build_assertion_claims
+from verification.identity.model import IdentityTraits
+from verification.identity.rniv import IdentityStatus, assess_vigilance
+from verification.relying_party.integration import (
     RNIV_TABLE,
     ActionKind,
     Cell,

@@ -5,14 +5,14 @@ from datetime import date
 import pytest
 
 from tests.verification import make_traits
-from verification.identity import DocumentFacts, DocumentType, IdentityTraits, Sex
-from verification.traits import (
+from verification.identity.model import DocumentFacts, DocumentType, IdentityTraits, Sex
+from verification.identity.traits import (
     DEFAULT_RULES,
     DiscrepancyRules,
     Severity,
     TraitField,
-    comparison_form,
     compare_traits,
+    comparison_form,
     display_form,
     display_traits,
     typo_distance,

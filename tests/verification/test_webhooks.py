@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from verification.lifecycle import Status
-from verification.webhooks import (
+from verification.enrollment.lifecycle import Status
+from verification.relying_party.webhooks import (
     EVENT_ID_HEADER,
     SIGNATURE_HEADER,
     EventType,

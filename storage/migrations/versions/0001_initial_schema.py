@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from storage.audit import APPEND_ONLY_SQL
+from storage.audit.log import APPEND_ONLY_SQL
 
 revision = '0001'
 down_revision = None

@@ -1,0 +1,1 @@
+"""Enrollments, their captures, challenges, check results, decisions, assertions and relying parties (SQL)."""

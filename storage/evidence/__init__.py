@@ -1,0 +1,1 @@
+"""The evidence store, its encryption, the sealed dossiers and their retention."""

@@ -1,0 +1,1 @@
+"""Operators, case assignments and the reviewer-action trail (SQL), and operator passwords."""

@@ -1,0 +1,1 @@
+"""Shared kernel of the domain: check outcome contract, error base, JWS."""

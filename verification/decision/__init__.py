@@ -1,0 +1,1 @@
+"""From check results to an outcome: policies, decision rules, the reviewer's reasons."""

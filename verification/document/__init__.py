@@ -1,0 +1,1 @@
+"""Reading and checking identity documents: MRZ, visual checks, the tilt video."""

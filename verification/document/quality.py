@@ -1,0 +1,71 @@
+"""Image quality gate for document photos: resolution, blur, glare. Measures; thresholds come from the policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import cv2
+import numpy as np
+
+from verification.common.outcome import CheckStatus
+
+# Analysis width: blur and glare are compared across photos at one scale, whatever the camera.
+ANALYSIS_WIDTH = 1000
+
+
+class QualityReason(StrEnum):
+    MOVE_CLOSER = "move_closer"  # too few pixels on the document
+    IMAGE_BLURRED = "image_blurred"  # hold still / focus
+    AVOID_GLARE = "avoid_glare"  # saturated reflections
+
+
+@dataclass(frozen=True)
+class QualityThresholds:
+    min_width: int = 600
+    min_height: int = 350
+    min_sharpness: float = 60.0  # variance of the Laplacian at ANALYSIS_WIDTH
+    max_glare_fraction: float = 0.08  # fraction of pixels at or above 250
+
+
+@dataclass(frozen=True)
+class ImageQuality:
+    status: CheckStatus
+    score: float | None
+    reasons: tuple[QualityReason, ...]
+    width: int
+    height: int
+    sharpness: float
+    glare_fraction: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": str(self.status),
+            "score": self.score,
+            "reasons": [str(r) for r in self.reasons],
+            "width": self.width,
+            "height": self.height,
+            "sharpness": round(self.sharpness, 1),
+            "glare_fraction": round(self.glare_fraction, 4),
+        }
+
+
+def assess_quality(image: np.ndarray, thresholds: QualityThresholds) -> ImageQuality:
+    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    height, width = gray.shape
+    scale = ANALYSIS_WIDTH / width
+    scaled = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    sharpness = float(cv2.Laplacian(scaled, cv2.CV_64F).var())
+    glare = float(np.count_nonzero(gray >= 250)) / gray.size
+    reasons = []
+    if width < thresholds.min_width or height < thresholds.min_height:
+        reasons.append(QualityReason.MOVE_CLOSER)
+    if sharpness < thresholds.min_sharpness:
+        reasons.append(QualityReason.IMAGE_BLURRED)
+    if glare > thresholds.max_glare_fraction:
+        reasons.append(QualityReason.AVOID_GLARE)
+    glare_share = min(1.0, glare / max(thresholds.max_glare_fraction, 1e-6))
+    score = min(1.0, sharpness / (2 * thresholds.min_sharpness)) * (1.0 - glare_share / 2)
+    status = CheckStatus.PASS if not reasons else CheckStatus.FAIL
+    return ImageQuality(status, round(score, 3), tuple(reasons), width, height, sharpness, glare)

@@ -1,0 +1,1 @@
+"""The enrollment itself: life cycle, capture kinds, guarded decoding of uploaded media."""

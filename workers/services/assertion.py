@@ -1,0 +1,50 @@
+"""The signing step: an approved enrollment gets its validated-identity assertion (once)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from storage.enrollments.models import Assertion
+from storage.enrollments.repositories import Assertions, CheckResults, Decisions, Enrollments, RelyingParties
+from storage.keys import KeyUse
+from storage.runtime import Runtime
+from verification.common.jws import sign
+from verification.decision.rules import CheckName
+from verification.enrollment.lifecycle import Status
+from verification.identity.assertion import CheckDetail, CheckMethod, build_assertion_claims
+from verification.identity.from_mrz import document_from_mrz, identity_from_mrz
+from verification.identity.model import IdentityTraits
+from verification.identity.rniv import assess_vigilance
+
+# Which OIDC4IDA check method each automated check stands for.
+CHECK_METHODS = {CheckName.DOCUMENT: CheckMethod.REMOTE_IMAGE_INSPECTION, CheckName.FACE_MATCH: CheckMethod.BIOMETRIC_REMOTE}
+
+
+def run_assertion(runtime: Runtime, enrollment_id: str) -> None:
+    now = datetime.now(UTC)
+    with runtime.database.session() as session:
+        enrollment = Enrollments(session).get(enrollment_id)
+        assertions = Assertions(session)
+        if enrollment is None or enrollment.status != Status.APPROVED or assertions.of_enrollment(enrollment_id):
+            return  # not approved, or signed already
+        party = RelyingParties(session).get(enrollment.relying_party_id)
+        checks = {CheckName(row.check): row for row in CheckResults(session).of_enrollment(enrollment_id)}
+        decisions = Decisions(session).of_enrollment(enrollment_id)
+        fields = checks[CheckName.DOCUMENT].details["mrz"]["fields"]
+        identity = identity_from_mrz(fields)
+        details = [CheckDetail(method, txn=enrollment_id, time=checks[name].created_at)
+                   for name, method in CHECK_METHODS.items()]
+        details += [CheckDetail(CheckMethod.HUMAN_REMOTE, txn=enrollment_id, time=d.decided_at)
+                    for d in decisions if d.decided_by != "automated" and d.final]
+        ins = IdentityTraits.from_dict(enrollment.ins_traits) if enrollment.ins_traits else None
+        jti = str(uuid.uuid4())
+        lifetime = timedelta(seconds=runtime.settings.assertion_ttl_seconds)
+        claims = build_assertion_claims(
+            issuer=runtime.settings.issuer, subject=str(uuid.uuid5(uuid.NAMESPACE_URL, f"idv:{enrollment_id}")),
+            audience=party.name, enrollment_id=enrollment_id, identity=identity,
+            document=document_from_mrz(fields), checks=details, vigilance=assess_vigilance(identity, ins),
+            verified_at=decisions[-1].decided_at, lifetime=lifetime, jti=jti, issued_at=now)
+        key = runtime.keys().active_key(KeyUse.ASSERTION)
+        assertions.add(Assertion(jti=jti, enrollment_id=enrollment_id, token=sign(claims, key), kid=key.kid,
+                                 issued_at=now, expires_at=now + lifetime))
