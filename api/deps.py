@@ -1,4 +1,4 @@
-"""Request-scoped dependencies: the runtime, a unit of work, and who is calling."""
+"""Request-scoped dependencies: the runtime, the Celery app, a unit of work, and who is calling."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from storage.enrollments.credentials import secret_hash
 from storage.enrollments.models import Enrollment, RelyingParty
 from storage.enrollments.repositories import Enrollments, RelyingParties
 from storage.runtime import Runtime
+from workers.celery_base import IdvCelery
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -21,6 +22,13 @@ def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_celery(request: Request) -> IdvCelery:
+    return request.app.state.celery  # type: ignore[no-any-return]
+
+
+CeleryDep = Annotated[IdvCelery, Depends(get_celery)]
 
 
 def get_session(runtime: RuntimeDep) -> Iterator[Session]:

@@ -1,4 +1,9 @@
-"""One error shape for every failure: {"error": code, "detail": ...}. No traceback ever reaches a client."""
+"""One error shape for every failure: {"error": code, "detail": ...}. No traceback ever reaches a client.
+
+The use cases raise coded errors (verification.common.errors.CodedError) and know nothing of HTTP: the one
+table below gives each code its status. ApiError is for what only the transport knows (credentials,
+headers, the request body).
+"""
 
 from __future__ import annotations
 
@@ -10,18 +15,44 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from verification.enrollment.lifecycle import LifecycleError
+from verification.common.errors import CodedError
 
 log = logging.getLogger(__name__)
 
+STATUS = {
+    # enrollment life cycle (verification.enrollment.lifecycle)
+    "enrollment_expired": 410,
+    "enrollment_submitted": 409,
+    "invalid_state": 409,
+    # captures and submission (workers.services.captures, .enrollments)
+    "challenge_required": 400,
+    "challenge_not_found": 404,
+    "challenge_used": 409,
+    "challenge_expired": 410,
+    "captures_missing": 409,
+    # review console (workers.services.review)
+    "case_not_assigned": 403,
+    "evidence_not_found": 404,
+    "case_closed": 409,
+    "case_not_decided": 409,
+    "review_decision_invalid": 422,
+}
 
-class ApiError(Exception):
+
+def status_of(error: CodedError) -> int:
+    status = STATUS.get(error.code)
+    if status is None:
+        log.error("error code %r has no HTTP status in api.errors.STATUS", error.code)
+        return 500
+    return status
+
+
+class ApiError(CodedError):
+    """A refusal only the transport knows of (credentials, headers, the request body), with its own status."""
+
     def __init__(self, status: int, code: str, detail: Any = None) -> None:
-        super().__init__(code)
-        self.status, self.code, self.detail = status, code, detail
-
-
-LIFECYCLE_STATUS = {"enrollment_expired": 410, "enrollment_submitted": 409, "invalid_state": 409}
+        super().__init__(code, detail)
+        self.status = status
 
 
 def _body(code: str, detail: Any) -> dict[str, Any]:
@@ -33,9 +64,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def api_error(_: Request, error: ApiError) -> JSONResponse:
         return JSONResponse(_body(error.code, error.detail), status_code=error.status)
 
-    @app.exception_handler(LifecycleError)
-    async def lifecycle_error(_: Request, error: LifecycleError) -> JSONResponse:
-        return JSONResponse(_body(error.code, str(error)), status_code=LIFECYCLE_STATUS.get(error.code, 409))
+    @app.exception_handler(CodedError)
+    async def coded_error(_: Request, error: CodedError) -> JSONResponse:
+        return JSONResponse(_body(error.code, error.detail), status_code=status_of(error))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import random
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from minio import Minio
@@ -18,6 +19,8 @@ class Runtime:
     settings: Settings
     database: Database
     evidence: EvidenceStore
+    # The draws a client must not predict (document tilt, liveness challenge); tests seed their own.
+    rng: random.Random = field(default_factory=random.SystemRandom)
 
     def keys(self) -> KeyRing:
         """Read from the key directory at each use: a rotation by another process (`idv keys rotate`) is

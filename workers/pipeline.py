@@ -9,45 +9,50 @@ from celery import chain, group
 from celery.canvas import Signature
 
 from workers import services
-from workers.context import runtime
+from workers.celery_base import IdvCelery
 from workers.tasks import (
-    check_document,
-    check_liveness,
-    decide,
-    issue_assertion,
-    mark_failed,
-    match_faces,
-    seal_dossier,
+    CHECK_DOCUMENT,
+    CHECK_LIVENESS,
+    DECIDE,
+    ISSUE_ASSERTION,
+    MARK_FAILED,
+    MATCH_FACES,
+    SEAL_DOSSIER,
 )
-from workers.webhooks import notify_relying_party
+from workers.webhooks import NOTIFY
 
 log = logging.getLogger(__name__)
 
 
-def _after_decision(enrollment_id: str) -> list[Signature]:
+def _step(app: IdvCelery, task: str, enrollment_id: str) -> Signature:
+    return app.signature(task, args=(enrollment_id,), immutable=True)
+
+
+def _after_decision(app: IdvCelery, enrollment_id: str) -> list[Signature]:
     # Sign before sealing so the assertion is in the dossier, and both before the relying party is told.
-    return [issue_assertion.si(enrollment_id), seal_dossier.si(enrollment_id), notify_relying_party.si(enrollment_id)]
+    return [_step(app, task, enrollment_id) for task in (ISSUE_ASSERTION, SEAL_DOSSIER, NOTIFY)]
 
 
-def start_pipeline(enrollment_id: str) -> None:
+def start_pipeline(app: IdvCelery, enrollment_id: str) -> None:
     """Called after the submission is committed. In eager mode the whole canvas runs here and now."""
-    services.begin_processing(runtime(), enrollment_id)
-    checks = group(check_document.si(enrollment_id), check_liveness.si(enrollment_id), match_faces.si(enrollment_id))
-    _run(chain(checks, decide.si(enrollment_id), *_after_decision(enrollment_id)).on_error(
-        mark_failed.si(enrollment_id)), enrollment_id)
+    services.begin_processing(app.runtime, enrollment_id)
+    checks = group([_step(app, task, enrollment_id) for task in (CHECK_DOCUMENT, CHECK_LIVENESS, MATCH_FACES)],
+                   app=app)
+    _run(app, chain(checks, _step(app, DECIDE, enrollment_id), *_after_decision(app, enrollment_id), app=app)
+         .on_error(_step(app, MARK_FAILED, enrollment_id)), enrollment_id)
 
 
-def finish_reviewed(enrollment_id: str) -> None:
+def finish_reviewed(app: IdvCelery, enrollment_id: str) -> None:
     """After an operator's decision (committed): sign if approved, seal again, notify."""
-    _run(chain(*_after_decision(enrollment_id)), enrollment_id)
+    _run(app, chain(*_after_decision(app, enrollment_id), app=app), enrollment_id)
 
 
-def _run(canvas: Signature, enrollment_id: str) -> None:
-    if runtime().settings.eager:
+def _run(app: IdvCelery, canvas: Signature, enrollment_id: str) -> None:
+    if app.runtime.settings.eager:
         try:
             canvas.apply()
         except Exception:
             log.exception("pipeline failed for enrollment %s", enrollment_id)
-            services.fail(runtime(), enrollment_id, "pipeline error")
+            services.fail(app.runtime, enrollment_id, "pipeline error")
         return
     canvas.apply_async()

@@ -1,4 +1,5 @@
-"""Thin Celery tasks: ids in, nothing out; each loads from storage, calls the domain, stores the result.
+"""Thin Celery tasks: ids in, nothing out; each calls one service (load from storage, call the domain, store
+the result) on the runtime of the app it runs in.
 
 All are idempotent (a check overwrites its own result; decision and signing do nothing twice), acknowledged
 late (a worker dying mid-task leaves the message for another) and retried with backoff on transient
@@ -7,12 +8,23 @@ storage or database errors.
 
 from __future__ import annotations
 
-from celery import shared_task
+from collections.abc import Callable
+
+from celery import Celery
 from sqlalchemy.exc import OperationalError
 
 from storage.evidence.store import EvidenceStoreError
 from workers import services
-from workers.context import runtime
+from workers.celery_base import RuntimeTask
+
+CHECK_DOCUMENT = "idv.check.document"
+CHECK_LIVENESS = "idv.check.liveness"
+MATCH_FACES = "idv.check.face_match"
+DECIDE = "idv.decide"
+ISSUE_ASSERTION = "idv.issue_assertion"
+MARK_FAILED = "idv.mark_failed"
+SEAL_DOSSIER = "idv.dossier.seal"
+PURGE_EXPIRED_DOSSIERS = "idv.retention.purge"
 
 RETRY = {
     "acks_late": True,
@@ -24,41 +36,46 @@ RETRY = {
 }
 
 
-@shared_task(name="idv.check.document", **RETRY)
-def check_document(enrollment_id: str) -> None:
-    services.run_document_check(runtime(), enrollment_id)
+def check_document(task: RuntimeTask, enrollment_id: str) -> None:
+    services.run_document_check(task.runtime, enrollment_id)
 
 
-@shared_task(name="idv.check.liveness", **RETRY)
-def check_liveness(enrollment_id: str) -> None:
-    services.run_liveness_check(runtime(), enrollment_id)
+def check_liveness(task: RuntimeTask, enrollment_id: str) -> None:
+    services.run_liveness_check(task.runtime, enrollment_id)
 
 
-@shared_task(name="idv.check.face_match", **RETRY)
-def match_faces(enrollment_id: str) -> None:
-    services.run_face_match(runtime(), enrollment_id)
+def match_faces(task: RuntimeTask, enrollment_id: str) -> None:
+    services.run_face_match(task.runtime, enrollment_id)
 
 
-@shared_task(name="idv.decide", **RETRY)
-def decide(enrollment_id: str) -> None:
-    services.run_decision(runtime(), enrollment_id)
+def decide(task: RuntimeTask, enrollment_id: str) -> None:
+    services.run_decision(task.runtime, enrollment_id)
 
 
-@shared_task(name="idv.issue_assertion", **RETRY)
-def issue_assertion(enrollment_id: str) -> None:
-    services.run_assertion(runtime(), enrollment_id)
+def issue_assertion(task: RuntimeTask, enrollment_id: str) -> None:
+    services.run_assertion(task.runtime, enrollment_id)
 
 
-@shared_task(name="idv.mark_failed", **RETRY)
-def mark_failed(enrollment_id: str) -> None:
-    services.fail(runtime(), enrollment_id, "a pipeline task failed")
+def mark_failed(task: RuntimeTask, enrollment_id: str) -> None:
+    services.fail(task.runtime, enrollment_id, "a pipeline task failed")
 
 
-@shared_task(name="idv.dossier.seal", **RETRY)
-def seal_dossier(enrollment_id: str) -> None:
-    services.seal_dossier(runtime(), enrollment_id)
+def seal_dossier(task: RuntimeTask, enrollment_id: str) -> None:
+    services.seal_dossier(task.runtime, enrollment_id)
 
 
-@shared_task(name="idv.retention.purge", **RETRY)
-def purge_expired_dossiers() -> None:
-    services.purge_expired(runtime())
+def purge_expired_dossiers(task: RuntimeTask) -> None:
+    services.purge_expired(task.runtime)
+
+
+TASKS: dict[str, Callable[..., None]] = {
+    CHECK_DOCUMENT: check_document, CHECK_LIVENESS: check_liveness, MATCH_FACES: match_faces, DECIDE: decide,
+    ISSUE_ASSERTION: issue_assertion, MARK_FAILED: mark_failed, SEAL_DOSSIER: seal_dossier,
+    PURGE_EXPIRED_DOSSIERS: purge_expired_dossiers,
+}
+
+
+def register(app: Celery) -> None:
+    """The tasks on `app` only (not shared with every app of the process)."""
+    for name, run in TASKS.items():
+        app.task(run, name=name, bind=True, base=RuntimeTask, shared=False, **RETRY)

@@ -5,29 +5,34 @@ errors, 5xx and 429 until the configured number of attempts; the outbox row coun
 
 from __future__ import annotations
 
-from celery import Task, shared_task
+from celery import Celery
 from sqlalchemy.exc import OperationalError
 
-from workers.context import runtime
+from workers.celery_base import RuntimeTask
 from workers.services.webhooks import deliver_webhook as attempt_delivery
 from workers.services.webhooks import untried_deliveries
 
+NOTIFY = "idv.webhook.notify"
+DELIVER = "idv.webhook.deliver"
 RETRY_ON_DATABASE = {"acks_late": True, "autoretry_for": (OperationalError,), "retry_backoff": 2,
                      "retry_backoff_max": 120, "retry_jitter": True}
 
 
-@shared_task(name="idv.webhook.notify", **RETRY_ON_DATABASE)
-def notify_relying_party(enrollment_id: str) -> None:
-    for delivery_id in untried_deliveries(runtime(), enrollment_id):
-        deliver_webhook.delay(delivery_id)
+def notify_relying_party(task: RuntimeTask, enrollment_id: str) -> None:
+    for delivery_id in untried_deliveries(task.runtime, enrollment_id):
+        task.app.tasks[DELIVER].delay(delivery_id)
 
 
-@shared_task(bind=True, name="idv.webhook.deliver", **RETRY_ON_DATABASE)
-def deliver_webhook(self: Task, delivery_id: int) -> None:
-    current = runtime()
-    retry_in = attempt_delivery(current, delivery_id)
+def deliver_webhook(task: RuntimeTask, delivery_id: int) -> None:
+    runtime = task.runtime
+    retry_in = attempt_delivery(runtime, delivery_id)
     # Eager (embedded default): no broker holds a delayed retry, so the attempts follow one another at once.
-    while retry_in is not None and self.request.is_eager:
-        retry_in = attempt_delivery(current, delivery_id)
+    while retry_in is not None and task.request.is_eager:
+        retry_in = attempt_delivery(runtime, delivery_id)
     if retry_in is not None:
-        raise self.retry(countdown=retry_in, max_retries=current.settings.webhook_max_attempts)
+        raise task.retry(countdown=retry_in, max_retries=runtime.settings.webhook_max_attempts)
+
+
+def register(app: Celery) -> None:
+    for name, run in ((NOTIFY, notify_relying_party), (DELIVER, deliver_webhook)):
+        app.task(run, name=name, bind=True, base=RuntimeTask, shared=False, **RETRY_ON_DATABASE)

@@ -25,10 +25,10 @@ def serve(host: str, port: int) -> None:
 @click.option("--beat", is_flag=True, help="Also run the periodic jobs (dossier erasure); on one worker only.")
 def worker(queues: str, concurrency: int, beat: bool) -> None:
     """Run a Celery worker (needs IDV_BROKER_URL)."""
-    from workers.app import celery_app
+    from workers.app import make_worker_app
 
     options = ["worker", "--loglevel=INFO", f"--queues={queues}", f"--concurrency={concurrency}"]
-    celery_app.worker_main(options + (["--beat"] if beat else []))
+    make_worker_app().worker_main(options + (["--beat"] if beat else []))
 
 
 @click.command("relying-party")

@@ -2,48 +2,30 @@
 
 from __future__ import annotations
 
-import random
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
 from api.deps import RelyingPartyDep, RuntimeDep, SessionDep, enrollment_of_party
 from api.schemas import CheckView, DecisionView, EnrollmentCreate, EnrollmentCreated, EnrollmentResult
-from storage.enrollments.credentials import new_secret, secret_hash
 from storage.enrollments.models import Enrollment
-from storage.enrollments.repositories import Assertions, CheckResults, Decisions, Enrollments
-from verification.document.video import draw_tilt
-from verification.enrollment.lifecycle import Status
+from storage.enrollments.repositories import Assertions, CheckResults, Decisions
+from workers.services import enrollments
 
 router = APIRouter(prefix="/v1/enrollments", tags=["relying party"])
 
 PartyEnrollment = Annotated[Enrollment, Depends(enrollment_of_party)]
-_rng = random.SystemRandom()
 
 
 @router.post("", status_code=201, response_model=EnrollmentCreated)
 def create_enrollment(body: EnrollmentCreate, party: RelyingPartyDep, session: SessionDep,
                       runtime: RuntimeDep) -> EnrollmentCreated:
-    now = datetime.now(UTC)
-    token = new_secret()
-    enrollment = Enrollment(
-        id=str(uuid.uuid4()),
-        relying_party_id=party.id,
-        status=Status.CREATED,
-        token_hash=secret_hash(token),
+    enrollment, token = enrollments.create_enrollment(
+        session, runtime, party,
         declared_traits=body.declared_traits.model_dump(mode="json") if body.declared_traits else None,
         ins_traits=body.ins_traits.model_dump(mode="json") if body.ins_traits else None,
-        callback_url=str(body.callback_url) if body.callback_url else None,
-        policy_name=runtime.settings.policy,
-        document_tilt=draw_tilt(_rng),
-        created_at=now,
-        updated_at=now,
-        expires_at=now + timedelta(seconds=runtime.settings.enrollment_ttl_seconds),
-        submitted_at=None,
-    )
-    Enrollments(session).add(enrollment, cause=f"created by relying party {party.name}")
+        callback_url=str(body.callback_url) if body.callback_url else None, now=datetime.now(UTC))
     return EnrollmentCreated(enrollment_id=enrollment.id, enrollment_token=token, status=enrollment.status,
                              expires_at=enrollment.expires_at)
 

@@ -17,8 +17,8 @@ from fastapi.responses import FileResponse, RedirectResponse, StreamingResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
-from api import review_cases
-from api.deps import RuntimeDep, SessionDep
+from api.deps import CeleryDep, RuntimeDep, SessionDep
+from api.errors import status_of
 from api.review_auth import (
     Auditor,
     CsrfChecked,
@@ -32,12 +32,14 @@ from api.review_auth import (
     issue_session,
     set_session_cookies,
 )
-from api.review_trail import ReviewActionKind, record_action
-from storage.review.credentials import check_credentials
+from api.review_cases import case_view
 from storage.review.repositories import ReviewActions, ReviewAssignments
+from verification.common.errors import CodedError
 from verification.decision.review import ReviewReason
 from verification.enrollment.lifecycle import Status
 from workers.pipeline import finish_reviewed
+from workers.services import operators, review
+from workers.services.review_trail import ReviewActionKind, record_action
 
 ROOT = Path(__file__).resolve().parents[1]
 templates = Jinja2Templates(directory=ROOT / "templates")
@@ -54,7 +56,8 @@ SECURITY_HEADERS = {
 
 
 class ConsoleRoute(APIRoute):
-    """Turns LoginRequired into a redirect and Refused into a page, and adds the security headers."""
+    """Turns LoginRequired into a redirect, Refused and the review step's coded errors into a page, and adds
+    the security headers."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -65,12 +68,17 @@ class ConsoleRoute(APIRoute):
             except LoginRequired:
                 response = RedirectResponse(LOGIN, status_code=303)
             except Refused as refusal:
-                response = templates.TemplateResponse(request, "error.html", {"message": refusal.message},
-                                                      status_code=refusal.status)
+                response = _refusal_page(request, refusal.message, refusal.status)
+            except CodedError as error:
+                response = _refusal_page(request, str(error.detail), status_of(error))
             response.headers.update(SECURITY_HEADERS)
             return response
 
         return console_handler
+
+
+def _refusal_page(request: Request, message: str, status: int) -> Response:
+    return templates.TemplateResponse(request, "error.html", {"message": message}, status_code=status)
 
 
 router = APIRouter(prefix="/review", tags=["review console"], route_class=ConsoleRoute, include_in_schema=False)
@@ -90,17 +98,13 @@ def login_form(request: Request) -> Response:
 def login(request: Request, session: SessionDep, runtime: RuntimeDep, username: Annotated[str, Form(max_length=100)],
           password: Annotated[str, Form(max_length=1000)]) -> Response:
     now = datetime.now(UTC)
-    operator, valid = check_credentials(session, username, password)
-    if not valid:
-        if operator is not None:
-            record_action(session, operator, ReviewActionKind.LOGIN_REFUSED, now)
+    operator = operators.log_in(session, username, password, now)
+    if operator is None:
         return templates.TemplateResponse(request, "login.html", {"error": "Wrong username or password."},
                                           status_code=401)
-    assert operator is not None
     settings = runtime.settings
     secret = settings.session_secret.get_secret_value()
     value, claims = issue_session(secret, operator.id, now, settings.review_session_ttl_seconds)
-    record_action(session, operator, ReviewActionKind.LOGIN, now)
     response = RedirectResponse(HOME, status_code=303)
     set_session_cookies(response, request, value, csrf_token(secret, claims), settings.review_session_ttl_seconds)
     return response
@@ -108,9 +112,7 @@ def login(request: Request, session: SessionDep, runtime: RuntimeDep, username: 
 
 @router.post("/logout")
 def logout(current: CsrfChecked, session: SessionDep) -> Response:
-    now = datetime.now(UTC)
-    current.operator.sessions_revoked_at = now  # voids this cookie and any other of this operator
-    record_action(session, current.operator, ReviewActionKind.LOGOUT, now)
+    operators.log_out(session, current.operator, datetime.now(UTC))
     response = RedirectResponse(LOGIN, status_code=303)
     clear_session_cookies(response)
     return response
@@ -131,7 +133,7 @@ def home(request: Request, current: CurrentOperator, session: SessionDep) -> Res
 
 @router.post("/next")
 def next_case(request: Request, current: ReviewerForm, session: SessionDep, runtime: RuntimeDep) -> Response:
-    assignment = review_cases.assign_next(session, current.operator, datetime.now(UTC),
+    assignment = review.assign_next(session, current.operator, datetime.now(UTC),
                                           runtime.settings.review_assignment_ttl_seconds)
     if assignment is None:
         return templates.TemplateResponse(request, "home.html", {"current": current, "waiting": 0, "empty": True})
@@ -142,8 +144,8 @@ def next_case(request: Request, current: ReviewerForm, session: SessionDep, runt
 def open_case(request: Request, enrollment_id: str, current: Reviewer, session: SessionDep,
               runtime: RuntimeDep) -> Response:
     now = datetime.now(UTC)
-    enrollment, assignment = review_cases.assigned_case(session, current.operator, enrollment_id, now)
-    view = review_cases.case_view(session, runtime.evidence, enrollment, assignment)
+    enrollment, assignment = review.assigned_case(session, current.operator, enrollment_id, now)
+    view = case_view(session, runtime.evidence, enrollment, assignment)
     record_action(session, current.operator, ReviewActionKind.OPEN_CASE, now, enrollment_id)
     return templates.TemplateResponse(request, "case.html", {"current": current, "case": view})
 
@@ -154,8 +156,8 @@ def evidence(enrollment_id: str, source: Literal["captures", "derived"], name: s
     """One image (or the selfie video) of the reviewer's case, streamed from the evidence store: never a
     public or presigned URL. Each view is in the trail before the first byte leaves."""
     now = datetime.now(UTC)
-    review_cases.assigned_case(session, current.operator, enrollment_id, now)
-    key, content_type = review_cases.evidence_object(session, enrollment_id, source, name, runtime.evidence)
+    review.assigned_case(session, current.operator, enrollment_id, now)
+    key, content_type = review.evidence_object(session, enrollment_id, source, name, runtime.evidence)
     stream = runtime.evidence.read(key)
     record_action(session, current.operator, ReviewActionKind.VIEW_EVIDENCE, now, enrollment_id, {"object": key})
     session.commit()
@@ -163,13 +165,14 @@ def evidence(enrollment_id: str, source: Literal["captures", "derived"], name: s
 
 
 @router.post("/cases/{enrollment_id}/decision")
-def decide(enrollment_id: str, current: ReviewerForm, session: SessionDep, background: BackgroundTasks,
-           decision: Annotated[Literal["approve", "reject"], Form()], reason: Annotated[ReviewReason, Form()],
-           comment: Annotated[str, Form(max_length=review_cases.MAX_COMMENT)] = "") -> Response:
-    review_cases.decide_case(session, current.operator, enrollment_id, decision == "approve", reason, comment,
-                             datetime.now(UTC))
+def decide(enrollment_id: str, current: ReviewerForm, session: SessionDep, celery: CeleryDep,
+           background: BackgroundTasks, decision: Annotated[Literal["approve", "reject"], Form()],
+           reason: Annotated[ReviewReason, Form()],
+           comment: Annotated[str, Form(max_length=review.MAX_COMMENT)] = "") -> Response:
+    review.decide_case(session, current.operator, enrollment_id, decision == "approve", reason, comment,
+                       datetime.now(UTC))
     session.commit()  # signing, sealing and the webhook must see the decision: enqueue only after the commit
-    background.add_task(finish_reviewed, enrollment_id)
+    background.add_task(finish_reviewed, celery, enrollment_id)
     return RedirectResponse(HOME, status_code=303)
 
 

@@ -52,9 +52,6 @@ class Enrollments:
             query = query.with_for_update()
         return self.session.scalar(query)
 
-    def by_token_hash(self, token_hash: str) -> Enrollment | None:
-        return self.session.scalar(select(Enrollment).where(Enrollment.token_hash == token_hash))
-
     def transition(self, enrollment: Enrollment, to_status: str, cause: str, at: datetime) -> None:
         self.session.add(EnrollmentEvent(enrollment_id=enrollment.id, from_status=enrollment.status,
                                          to_status=to_status, cause=cause, at=at))
@@ -64,10 +61,6 @@ class Enrollments:
     def events(self, enrollment_id: str) -> list[EnrollmentEvent]:
         return list(self.session.scalars(select(EnrollmentEvent).where(EnrollmentEvent.enrollment_id == enrollment_id)
                                          .order_by(EnrollmentEvent.id)))
-
-    def stale(self, statuses: tuple[str, ...], now: datetime) -> list[Enrollment]:
-        return list(self.session.scalars(select(Enrollment).where(Enrollment.status.in_(statuses),
-                                                                  Enrollment.expires_at < now)))
 
 
 class Captures:

@@ -19,13 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import cv2
-import httpx
 import numpy as np
+from fastapi.testclient import TestClient
 
-import storage.evidence.models
-import storage.review.models
-import storage.webhooks.models  # noqa: F401  (registers the tables in the metadata)
-from storage.enrollments.models import Base
 from storage.enrollments.repositories import CheckResults, Enrollments
 from storage.evidence.layout import DerivedImage, DerivedKind
 from storage.review.credentials import OperatorRole, add_operator
@@ -37,10 +33,9 @@ from verification.common.outcome import CheckStatus
 from verification.decision.rules import CheckName
 from verification.document.check import DocumentCheckResult, DocumentPolicy, check_document
 from verification.enrollment.lifecycle import Status
-from workers import context
 from workers.services.decision import run_decision
 from workers.services.results import save_check, save_image
-from workers.webhooks import notify_relying_party
+from workers.webhooks import NOTIFY
 
 PASSWORD = "correct horse battery staple"
 RP_AUTH = {"Authorization": f"Bearer {RP_KEY}"}
@@ -54,23 +49,6 @@ def review_settings(tmp: Path, s3_endpoint: str, **overrides: Any) -> Iterator[S
     with services.postgres_database() as url:
         yield api_settings(tmp, url, s3_endpoint, s3_bucket="idv-review-tests", policy="pvid-substantial",
                            **overrides)
-
-
-@contextmanager
-def restoring_worker_runtime() -> Iterator[None]:
-    """Every app installs its runtime for the eager tasks of the process (workers.context): give the one
-    in place back afterwards, so later test modules' tasks use their own app's database again."""
-    previous = context._runtime
-    try:
-        yield
-    finally:
-        if previous is not None:
-            context.install_runtime(previous)
-
-
-def create_missing_tables(runtime: Runtime) -> None:
-    """The review, webhook and audit tables, until the Alembic migration has them (then this does nothing)."""
-    Base.metadata.create_all(runtime.database.engine)
 
 
 def make_operator(runtime: Runtime, role: OperatorRole = OperatorRole.REVIEWER, username: str | None = None) -> str:
@@ -118,7 +96,7 @@ class _StoredCheck:
         return self.details
 
 
-def make_case(http: httpx.Client, runtime: Runtime, *, liveness: CheckStatus = CheckStatus.PASS,
+def make_case(http: TestClient, runtime: Runtime, *, liveness: CheckStatus = CheckStatus.PASS,
               callback_url: str | None = None) -> str:
     """An enrollment the decision step has sent to review; returns its id. With the default all checks pass
     (under pvid-substantial: review with automation's verdict `approve`); an inconclusive liveness makes
@@ -142,10 +120,11 @@ def make_case(http: httpx.Client, runtime: Runtime, *, liveness: CheckStatus = C
         {"actions": ["turn_left", "blink", "look_up"], "planarity": 0.12 if live else 0.71}))
     save_image(runtime, enrollment_id, DerivedImage(DerivedKind.PORTRAIT), sample.portrait)
     for rank in range(SELFIE_FRAMES):
-        save_image(runtime, enrollment_id, DerivedImage(DerivedKind.SELFIE_FRAME, rank), np.roll(sample.portrait, 4 * rank, axis=1))
+        save_image(runtime, enrollment_id, DerivedImage(DerivedKind.SELFIE_FRAME, rank),
+                   np.roll(sample.portrait, 4 * rank, axis=1))
 
     run_decision(runtime, enrollment_id)
-    notify_relying_party.delay(enrollment_id)  # as the pipeline does after a decision
+    http.app.state.celery.tasks[NOTIFY].delay(enrollment_id)  # as the pipeline does after a decision
     with runtime.database.session() as session:
         status = Enrollments(session).get(enrollment_id).status  # type: ignore[union-attr]
         assert status == Status.REVIEW, (status, CheckResults(session).of_enrollment(enrollment_id))

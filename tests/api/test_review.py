@@ -28,10 +28,8 @@ from storage.settings import get_settings
 from tests.api.review_factories import (
     PASSWORD,
     SELFIE_FRAMES,
-    create_missing_tables,
     make_case,
     make_operator,
-    restoring_worker_runtime,
     review_settings,
 )
 from verification.common.jws import verify
@@ -44,9 +42,8 @@ CSRF_FIELD = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 
 @pytest.fixture(scope="module")
 def app_client(tmp_path_factory: pytest.TempPathFactory, s3_endpoint: str) -> Iterator[TestClient]:
-    with restoring_worker_runtime(), review_settings(tmp_path_factory.mktemp("review"), s3_endpoint) as settings:
+    with review_settings(tmp_path_factory.mktemp("review"), s3_endpoint) as settings:
         app = create_app(settings)
-        create_missing_tables(app.state.runtime)
         with TestClient(app) as client:
             yield client
         app.state.runtime.database.engine.dispose()  # before its database is dropped

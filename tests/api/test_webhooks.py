@@ -29,16 +29,14 @@ from storage.webhooks.repositories import WebhookDeliveries
 from tests import services
 from tests.api.review_factories import (
     PASSWORD,
-    create_missing_tables,
     make_case,
     make_operator,
-    restoring_worker_runtime,
     review_settings,
 )
 from tests.e2e.conftest import worker_environment
 from verification.relying_party.webhooks import EVENT_ID_HEADER, verify_webhook
 from workers.services.webhooks import emit_status_event
-from workers.webhooks import deliver_webhook, notify_relying_party
+from workers.webhooks import DELIVER, NOTIFY
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -94,10 +92,8 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture(scope="module")
 def app_client(tmp_path_factory: pytest.TempPathFactory, s3_endpoint: str) -> Iterator[TestClient]:
-    with restoring_worker_runtime(), review_settings(tmp_path_factory.mktemp("webhooks"), s3_endpoint,
-                                                     webhook_max_attempts=4) as settings:
+    with review_settings(tmp_path_factory.mktemp("webhooks"), s3_endpoint, webhook_max_attempts=4) as settings:
         app = create_app(settings)
-        create_missing_tables(app.state.runtime)
         with TestClient(app, follow_redirects=False) as client:
             yield client
         app.state.runtime.database.engine.dispose()
@@ -147,8 +143,9 @@ def test_delivered_signed_after_two_failures_and_never_twice(app_client: TestCli
     with runtime.database.session() as session:
         assert Assertions(session).of_enrollment(enrollment_id) is not None  # signed before the relying party hears
 
-    deliver_webhook.delay(delivery.id)  # a duplicate task message
-    notify_relying_party.delay(enrollment_id)  # the notifying step, run again
+    tasks = app_client.app.state.celery.tasks
+    tasks[DELIVER].delay(delivery.id)  # a duplicate task message
+    tasks[NOTIFY].delay(enrollment_id)  # the notifying step, run again
     with runtime.database.session() as session:  # the step that emitted it, run again
         enrollment = Enrollments(session).get(enrollment_id)
         assert emit_status_event(session, enrollment) == delivery.id
@@ -209,10 +206,9 @@ def distributed(tmp_path_factory: pytest.TempPathFactory, s3_endpoint: str) -> I
     the light queue, with the webhook task module included."""
     redis_url = services.redis_db_url()
     tmp = tmp_path_factory.mktemp("webhooks-worker")
-    with restoring_worker_runtime(), review_settings(tmp, s3_endpoint, broker_url=redis_url, result_backend=redis_url,
-                                                     webhook_retry_base_seconds=RETRY_BASE_S) as settings:
+    with review_settings(tmp, s3_endpoint, broker_url=redis_url, result_backend=redis_url,
+                         webhook_retry_base_seconds=RETRY_BASE_S) as settings:
         app = create_app(settings)
-        create_missing_tables(app.state.runtime)
         env = {**worker_environment(settings), "IDV_WEBHOOK_RETRY_BASE_SECONDS": str(RETRY_BASE_S)}
         log = tmp / "worker.log"
         with log.open("wb") as out:

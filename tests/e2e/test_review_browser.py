@@ -10,9 +10,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -28,10 +29,8 @@ from tests import services
 from tests.api.review_factories import (
     PASSWORD,
     SELFIE_FRAMES,
-    create_missing_tables,
     make_case,
     make_operator,
-    restoring_worker_runtime,
     review_settings,
 )
 from verification.enrollment.lifecycle import Status
@@ -45,11 +44,10 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, s3_endpoint: str) -> Iterator[tuple[str, Runtime]]:
+def server(tmp_path_factory: pytest.TempPathFactory, s3_endpoint: str) -> Iterator[tuple[str, FastAPI]]:
     """The whole app on a loopback port, in this process (eager Celery), on a database of its own."""
-    with restoring_worker_runtime(), review_settings(tmp_path_factory.mktemp("browser"), s3_endpoint) as settings:
+    with review_settings(tmp_path_factory.mktemp("browser"), s3_endpoint) as settings:
         app = create_app(settings)
-        create_missing_tables(app.state.runtime)
         port = services.free_port()
         uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
         thread = threading.Thread(target=uv.run, daemon=True)
@@ -60,7 +58,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, s3_endpoint: str) -> Iterat
                 raise RuntimeError("uvicorn did not start")
             time.sleep(0.05)
         try:
-            yield f"http://127.0.0.1:{port}", app.state.runtime
+            yield f"http://127.0.0.1:{port}", app
         finally:
             uv.should_exit = True
             thread.join(timeout=10)
@@ -82,10 +80,10 @@ def chromium() -> Iterator[WebDriver]:
         driver.quit()
 
 
-def test_log_in_open_a_case_and_approve_it(server: tuple[str, Runtime], chromium: WebDriver) -> None:
-    base, runtime = server
-    with httpx.Client(base_url=base) as http:
-        enrollment_id = make_case(http, runtime)
+def test_log_in_open_a_case_and_approve_it(server: tuple[str, FastAPI], chromium: WebDriver) -> None:
+    base, app = server
+    runtime: Runtime = app.state.runtime
+    enrollment_id = make_case(TestClient(app), runtime)
     username = make_operator(runtime)
     driver = chromium
 

@@ -16,7 +16,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 
 from api.app import create_app
-from api.review_cases import decide_case
 from storage.audit.log import issue_auditor_key
 from storage.enrollments.models import Base
 from storage.evidence.crypto import LocalMasterKeys
@@ -29,9 +28,10 @@ from storage.runtime import Runtime
 from storage.settings import Settings
 from tests import services
 from tests.api.conftest import RP_KEY, api_settings
-from tests.api.review_factories import create_missing_tables, make_operator, restoring_worker_runtime
+from tests.api.review_factories import make_operator
 from verification.decision.review import ReviewReason, reason_fits
 from workers.services.assertion import run_assertion
+from workers.services.review import decide_case
 
 
 def master_keys() -> LocalMasterKeys:
@@ -88,7 +88,6 @@ def dossier_world(tmp: Path, deployment: str, s3_endpoint: str | None = None, **
             url = None if deployment == "embedded" else stack.enter_context(services.postgres_database())
             settings = Settings(data_dir=tmp, database_url=url, bootstrap_relying_parties=[f"rp-test:{RP_KEY}"],
                                 **common)
-        stack.enter_context(restoring_worker_runtime())
         http = stack.enter_context(TestClient(create_app(settings)))
         runtime: Runtime = http.app.state.runtime  # type: ignore[attr-defined]
         stack.callback(runtime.database.engine.dispose)
@@ -97,8 +96,6 @@ def dossier_world(tmp: Path, deployment: str, s3_endpoint: str | None = None, **
             # DDL compiler rejects (storage/review_models.py, reported); the other tables are made as usual.
             Base.metadata.create_all(runtime.database.engine, tables=[
                 t for t in Base.metadata.sorted_tables if t.name != "review_assignments"])
-        else:
-            create_missing_tables(runtime)
         yield World(http, runtime)
 
 

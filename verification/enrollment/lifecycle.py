@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from verification.common.errors import CodedError
+
 
 class Status(StrEnum):
     CREATED = "created"
@@ -53,12 +55,8 @@ class CaptureKind(StrEnum):
         return self in (CaptureKind.DOCUMENT_VIDEO, CaptureKind.SELFIE_VIDEO)
 
 
-class LifecycleError(Exception):
+class LifecycleError(CodedError):
     """A step the enrollment's state does not allow; `code` is the stable reason."""
-
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(detail)
-        self.code = code
 
 
 def require_transition(current: Status, target: Status) -> None:

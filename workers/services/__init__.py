@@ -1,4 +1,9 @@
-"""The use cases: every write goes through a function here, called by the API routes and the Celery tasks."""
+"""The use cases: every write goes through a function here, called by the API routes and the Celery tasks.
+
+By subject: enrollments (open, submit), captures (challenge, capture), lifecycle (transitions with their
+events), decision (recording a decision, automated or a reviewer's; the decision step), review (assignment,
+the reviewer's decision), operators and review_trail (the console's sessions and trail), webhooks (the
+outbox), and the pipeline's steps (document, liveness, faces, assertion, dossier)."""
 
 from workers.services.assertion import run_assertion
 from workers.services.decision import run_decision

@@ -16,6 +16,7 @@ from verification.identity.assertion import CheckDetail, CheckMethod, build_asse
 from verification.identity.from_mrz import document_from_mrz, identity_from_mrz
 from verification.identity.model import IdentityTraits
 from verification.identity.rniv import assess_vigilance
+from workers.services.decision import AUTOMATED
 
 # Which OIDC4IDA check method each automated check stands for.
 CHECK_METHODS = {CheckName.DOCUMENT: CheckMethod.REMOTE_IMAGE_INSPECTION, CheckName.FACE_MATCH: CheckMethod.BIOMETRIC_REMOTE}
@@ -36,7 +37,7 @@ def run_assertion(runtime: Runtime, enrollment_id: str) -> None:
         details = [CheckDetail(method, txn=enrollment_id, time=checks[name].created_at)
                    for name, method in CHECK_METHODS.items()]
         details += [CheckDetail(CheckMethod.HUMAN_REMOTE, txn=enrollment_id, time=d.decided_at)
-                    for d in decisions if d.decided_by != "automated" and d.final]
+                    for d in decisions if d.decided_by != AUTOMATED and d.final]
         ins = IdentityTraits.from_dict(enrollment.ins_traits) if enrollment.ins_traits else None
         jti = str(uuid.uuid4())
         lifetime = timedelta(seconds=runtime.settings.assertion_ttl_seconds)
