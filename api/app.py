@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.routes import audit, mobile, relying_party, review, wellknown
-from storage.enrollments.credentials import register_relying_party
 from storage.runtime import Runtime, build_runtime
 from storage.settings import Settings, get_settings
 from workers.app import make_celery
+from workers.services.relying_parties import register_relying_party
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -19,7 +21,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     with runtime.database.session() as session:
         for entry in runtime.settings.bootstrap_relying_parties:
             name, _, api_key = entry.partition(":")
-            register_relying_party(session, name, api_key)
+            register_relying_party(session, name, datetime.now(UTC), api_key)
     app = FastAPI(title="Identity verification", version="1", description=__doc__)
     app.state.runtime = runtime
     app.state.celery = make_celery(runtime.settings, runtime)

@@ -25,9 +25,11 @@ def operator() -> None:
 def add(username: str, role: str, password_stdin: bool, as_json: bool) -> None:
     """Create operator USERNAME; the password is prompted for (never an argument: it would stay in the
     shell history and the process list)."""
-    from storage.review.credentials import OperatorError, add_operator
+    from datetime import UTC, datetime
+
     from storage.runtime import build_runtime
     from storage.settings import get_settings
+    from workers.services.operators import OperatorError, add_operator
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -37,7 +39,7 @@ def add(username: str, role: str, password_stdin: bool, as_json: bool) -> None:
     runtime = build_runtime(get_settings())
     try:
         with runtime.database.session() as session:
-            created = add_operator(session, username, password, OperatorRole(role))
+            created = add_operator(session, username, password, OperatorRole(role), datetime.now(UTC))
             result = {"operator": created.username, "id": created.id, "role": created.role}
     except OperatorError as error:
         raise click.ClickException(str(error)) from error

@@ -36,13 +36,15 @@ def worker(queues: str, concurrency: int, beat: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def relying_party(name: str, as_json: bool) -> None:
     """Register relying party NAME (or give it a new API key); prints the key once."""
-    from storage.enrollments.credentials import register_relying_party
+    from datetime import UTC, datetime
+
     from storage.runtime import build_runtime
     from storage.settings import get_settings
+    from workers.services.relying_parties import register_relying_party
 
     runtime = build_runtime(get_settings())
     with runtime.database.session() as session:
-        party, api_key = register_relying_party(session, name)
+        party, api_key = register_relying_party(session, name, datetime.now(UTC))
         result = {"relying_party": party.name, "id": party.id, "api_key": api_key,
                   "webhook_secret": party.webhook_secret}
     emit(result, as_json)

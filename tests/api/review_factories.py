@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 
 from storage.enrollments.repositories import CheckResults, Enrollments
 from storage.evidence.layout import DerivedImage, DerivedKind
-from storage.review.credentials import OperatorRole, add_operator
+from storage.review.credentials import OperatorRole
 from storage.runtime import Runtime
 from storage.settings import Settings
 from tests import services
@@ -34,6 +34,7 @@ from verification.decision.rules import CheckName
 from verification.document.check import DocumentCheckResult, DocumentPolicy, check_document
 from verification.enrollment.lifecycle import Status
 from workers.services.decision import run_decision
+from workers.services.operators import add_operator
 from workers.services.results import save_check, save_image
 from workers.webhooks import NOTIFY
 
@@ -54,7 +55,7 @@ def review_settings(tmp: Path, s3_endpoint: str, **overrides: Any) -> Iterator[S
 def make_operator(runtime: Runtime, role: OperatorRole = OperatorRole.REVIEWER, username: str | None = None) -> str:
     username = username or f"{role.value}-{uuid.uuid4().hex[:8]}"
     with runtime.database.session() as session:
-        add_operator(session, username, PASSWORD, role)
+        add_operator(session, username, PASSWORD, role, datetime.now(UTC))
     return username
 
 

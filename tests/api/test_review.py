@@ -20,7 +20,7 @@ from storage.audit import log as audit
 from storage.enrollments.models import Decision, Enrollment
 from storage.enrollments.repositories import Assertions, Captures, CheckResults, Decisions, Enrollments
 from storage.evidence.models import AuditLogRow
-from storage.review.credentials import OperatorRole, check_credentials
+from storage.review.credentials import OperatorRole
 from storage.review.models import ReviewAssignment
 from storage.review.repositories import Operators, ReviewActions, ReviewAssignments
 from storage.runtime import Runtime
@@ -36,6 +36,7 @@ from verification.common.jws import verify
 from verification.common.outcome import CheckStatus
 from verification.decision.rules import DecisionReason
 from verification.enrollment.lifecycle import Status
+from workers.services.operators import check_credentials
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 
