@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -25,10 +25,10 @@ class ApiCallError(RuntimeError):
         super().__init__(f"HTTP {response.status_code}: {self.body}")
 
 
-def _json(response: httpx.Response) -> Any:
+def _json(response: httpx.Response) -> dict[str, Any]:
     if response.is_error:
         raise ApiCallError(response)
-    return response.json()
+    return cast(dict[str, Any], response.json())
 
 
 class RelyingPartyClient:

@@ -40,6 +40,8 @@ STATUS = {
 
 
 def status_of(error: CodedError) -> int:
+    if isinstance(error, ApiError):
+        return error.status
     status = STATUS.get(error.code)
     if status is None:
         log.error("error code %r has no HTTP status in api.errors.STATUS", error.code)
@@ -60,10 +62,6 @@ def _body(code: str, detail: Any) -> dict[str, Any]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def api_error(_: Request, error: ApiError) -> JSONResponse:
-        return JSONResponse(_body(error.code, error.detail), status_code=error.status)
-
     @app.exception_handler(CodedError)
     async def coded_error(_: Request, error: CodedError) -> JSONResponse:
         return JSONResponse(_body(error.code, error.detail), status_code=status_of(error))

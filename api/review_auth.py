@@ -23,6 +23,7 @@ from typing import Annotated
 from fastapi import Depends, Form, Request, Response
 
 from api.deps import RuntimeDep, SessionDep
+from api.errors import ApiError
 from storage.review.credentials import OperatorRole
 from storage.review.models import Operator
 from storage.review.repositories import Operators
@@ -38,14 +39,6 @@ TRAIL_ROLES = frozenset({OperatorRole.AUDITOR, OperatorRole.ADMIN})  # who may r
 
 class LoginRequired(Exception):
     """No valid session: the console answers with a redirect to its login page."""
-
-
-class Refused(Exception):
-    """An authenticated request the console refuses, shown to the operator as a page."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
 
 
 @dataclass(frozen=True)
@@ -136,7 +129,7 @@ CurrentOperator = Annotated[OperatorSession, Depends(current_operator)]
 
 def reviewer(current: CurrentOperator) -> OperatorSession:
     if not current.can_review:
-        raise Refused(403, f"The role {current.operator.role} may not review cases.")
+        raise ApiError(403, "role_not_allowed", f"The role {current.operator.role} may not review cases.")
     return current
 
 
@@ -145,7 +138,7 @@ Reviewer = Annotated[OperatorSession, Depends(reviewer)]
 
 def auditor(current: CurrentOperator) -> OperatorSession:
     if not current.can_audit:
-        raise Refused(403, f"The role {current.operator.role} may not read the review trail.")
+        raise ApiError(403, "role_not_allowed", f"The role {current.operator.role} may not read the review trail.")
     return current
 
 
@@ -157,8 +150,8 @@ def csrf_checked(request: Request, current: CurrentOperator,
     """For every state-changing form: the hidden field, the cookie and the session must agree."""
     cookie = request.cookies.get(CSRF_COOKIE, "")
     if not (csrf_token and _equal(csrf_token, cookie) and _equal(csrf_token, current.csrf)):
-        raise Refused(403, "This form is not valid any more (missing or wrong security token): "
-                           "reload the page and try again.")
+        raise ApiError(403, "csrf_token_invalid", "This form is not valid any more (missing or wrong security "
+                                                  "token): reload the page and try again.")
     return current
 
 

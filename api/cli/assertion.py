@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import click
 import httpx
@@ -22,8 +22,8 @@ def _load_jwks(source: str) -> dict[str, Any]:
     if source.startswith(("https://", "http://")):
         response = httpx.get(source, timeout=JWKS_FETCH_TIMEOUT_S, follow_redirects=False)
         response.raise_for_status()
-        return response.json()
-    return json.loads(Path(source).read_text())
+        return cast(dict[str, Any], response.json())
+    return cast(dict[str, Any], json.loads(Path(source).read_text()))
 
 
 @click.group()

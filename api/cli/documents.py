@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-import numpy as np
+from numpy.typing import NDArray
 
 from api.cli.output import emit
 from verification.document.evaluation import (
@@ -66,7 +66,7 @@ def check_document_command(inputs: tuple[Path, ...], tilt: str | None, today: An
     emit(output, as_json)
 
 
-def _inputs(paths: tuple[Path, ...], tilt: str | None) -> tuple[list[np.ndarray], dict[str, Any] | None]:
+def _inputs(paths: tuple[Path, ...], tilt: str | None) -> tuple[list[NDArray[Any]], dict[str, Any] | None]:
     """The images to check; a video is reduced to its best MRZ frames and best portrait frame."""
     videos = [p for p in paths if p.suffix.lower() in VIDEO_SUFFIXES]
     if not videos:

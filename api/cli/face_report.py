@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 from jinja2 import Environment
+from numpy.typing import NDArray
 
 from biometrics.calibration import Calibration, det_curve
 from biometrics.face_evaluation import EncodedImage, FaceEvaluation
@@ -40,20 +41,22 @@ def render_face_report(title: str, evaluation: FaceEvaluation, encoded: list[Enc
         "calibration": calibration.to_dict() if calibration else None,
         "det_png": _det_png(evaluation, baseline),
         "histogram_png": _histogram_png(evaluation),
-        "worst_impostors": [_pair_view(pairs.impostor[k], pairs.impostor_index[k], encoded, names) for k in impostor_order],
+        "worst_impostors": [_pair_view(pairs.impostor[k], pairs.impostor_index[k], encoded, names)
+                            for k in impostor_order],
         "worst_genuines": [_pair_view(pairs.genuine[k], pairs.genuine_index[k], encoded, names) for k in genuine_order],
-        "refused": [(name, ", ".join(image.reasons)) for name, image in zip(names, encoded) if image.encoding is None],
+        "refused": [(name, ", ".join(image.reasons)) for name, image in zip(names, encoded, strict=True)
+                    if image.encoding is None],
     }
     return Environment(autoescape=True).from_string(_TEMPLATE.read_text(encoding="utf-8")).render(**context)
 
 
-def _pair_view(distance: float, index: np.ndarray, encoded: list[EncodedImage], names: list[str]) -> PairView:
+def _pair_view(distance: float, index: NDArray[Any], encoded: list[EncodedImage], names: list[str]) -> PairView:
     left, right = int(index[0]), int(index[1])
     return PairView(float(distance), names[left], names[right],
                     _thumbnail(encoded[left].chip), _thumbnail(encoded[right].chip))
 
 
-def _thumbnail(chip: np.ndarray | None) -> str | None:
+def _thumbnail(chip: NDArray[Any] | None) -> str | None:
     if chip is None:
         return None
     from PIL import Image
@@ -115,8 +118,8 @@ def _histogram_png(evaluation: FaceEvaluation) -> str | None:
         return None
     figure, axes = plt.subplots(figsize=(6, 3.5))
     bins = np.linspace(0.0, 1.3, 66)
-    axes.hist(pairs.impostor, bins=bins, density=True, alpha=0.6, label=f"impostor ({len(pairs.impostor)})")
-    axes.hist(pairs.genuine, bins=bins, density=True, alpha=0.6, label=f"genuine ({len(pairs.genuine)})")
+    axes.hist(pairs.impostor, bins=bins.tolist(), density=True, alpha=0.6, label=f"impostor ({len(pairs.impostor)})")
+    axes.hist(pairs.genuine, bins=bins.tolist(), density=True, alpha=0.6, label=f"genuine ({len(pairs.genuine)})")
     axes.axvline(evaluation.rates.threshold, color="black", linestyle="--", label="threshold")
     axes.set(xlabel="dlib distance", ylabel="density")
     axes.legend()

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 import numpy as np
+from numpy.typing import NDArray
 from PIL import Image, ImageOps
 
 from api.cli.output import emit
@@ -37,7 +38,7 @@ _min_inter_eye_option = click.option(
 _json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 
 
-def load_image(path: Path) -> np.ndarray:
+def load_image(path: Path) -> NDArray[Any]:
     """Pixels as stored, turned upright per EXIF; grey images stay 2-D (the face code handles them)."""
     with Image.open(path) as image:
         upright = ImageOps.exif_transpose(image)
@@ -122,7 +123,7 @@ def read_manifest(manifest: Path) -> tuple[list[Path], list[str]]:
     return [manifest.parent / row["path"] for row in rows], [row["identity"] for row in rows]
 
 
-def _images(paths: list[Path]) -> Iterator[np.ndarray]:
+def _images(paths: list[Path]) -> Iterator[NDArray[Any]]:
     for path in paths:
         logger.debug("loading %s", path)
         yield load_image(path)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import Any, cast
 
 import click
 
@@ -41,7 +41,7 @@ class LazyGroup(click.Group):
         if target is None:
             return None
         module_name, attribute = target.split(":")
-        return getattr(importlib.import_module(module_name), attribute)
+        return cast(click.Command, getattr(importlib.import_module(module_name), attribute))
 
 
 @click.group(cls=LazyGroup)

@@ -24,7 +24,6 @@ from api.review_auth import (
     CsrfChecked,
     CurrentOperator,
     LoginRequired,
-    Refused,
     Reviewer,
     ReviewerForm,
     clear_session_cookies,
@@ -56,8 +55,8 @@ SECURITY_HEADERS = {
 
 
 class ConsoleRoute(APIRoute):
-    """Turns LoginRequired into a redirect, Refused and the review step's coded errors into a page, and adds
-    the security headers."""
+    """Turns LoginRequired into a redirect and a refusal (a coded error) into a page, and adds the security
+    headers."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -67,18 +66,13 @@ class ConsoleRoute(APIRoute):
                 response = await handler(request)
             except LoginRequired:
                 response = RedirectResponse(LOGIN, status_code=303)
-            except Refused as refusal:
-                response = _refusal_page(request, refusal.message, refusal.status)
             except CodedError as error:
-                response = _refusal_page(request, str(error.detail), status_of(error))
+                response = templates.TemplateResponse(request, "error.html", {"message": str(error.detail)},
+                                                      status_code=status_of(error))
             response.headers.update(SECURITY_HEADERS)
             return response
 
         return console_handler
-
-
-def _refusal_page(request: Request, message: str, status: int) -> Response:
-    return templates.TemplateResponse(request, "error.html", {"message": message}, status_code=status)
 
 
 router = APIRouter(prefix="/review", tags=["review console"], route_class=ConsoleRoute, include_in_schema=False)

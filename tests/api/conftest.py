@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -25,11 +26,11 @@ class Enrollment:
 
 
 def api_settings(tmp: Path, postgres_url: str, s3_endpoint: str, **overrides: object) -> Settings:
-    values: dict[str, object] = dict(
-        data_dir=tmp, database_url=postgres_url, s3_endpoint=s3_endpoint, s3_secure=False,
-        s3_access_key="testing", s3_secret_key="testing", s3_region="us-east-1", s3_bucket="idv-api-tests",
-        policy="automated", bootstrap_relying_parties=[f"rp-test:{RP_KEY}", f"rp-other:{OTHER_RP_KEY}"],
-    )
+    values: dict[str, Any] = {
+        "data_dir": tmp, "database_url": postgres_url, "s3_endpoint": s3_endpoint, "s3_secure": False,
+        "s3_access_key": "testing", "s3_secret_key": "testing", "s3_region": "us-east-1", "s3_bucket": "idv-api-tests",
+        "policy": "automated", "bootstrap_relying_parties": [f"rp-test:{RP_KEY}", f"rp-other:{OTHER_RP_KEY}"],
+    }
     return Settings(**{**values, **overrides})
 
 

@@ -98,11 +98,12 @@ def test_corrupt_and_truncated_videos_are_refused(client: TestClient, enrollment
                                                   tmp_path: Path) -> None:
     video = media.mp4(tmp_path / "v.mp4")
     challenge = client.post(f"/v1/enrollments/{enrollment.id}/challenge", headers=enrollment.auth).json()
+    answering = {"X-Challenge-Nonce": challenge["nonce"]}
     for body in (video[: len(video) // 2], video[:40] + bytes(len(video) - 40)):
-        response = put(client, enrollment, "selfie_video", body, "video/mp4", **{"X-Challenge-Nonce": challenge["nonce"]})
+        response = put(client, enrollment, "selfie_video", body, "video/mp4", **answering)
         assert (response.status_code, response.json()["error"]) == (422, "corrupt_video"), response.text
     assert_nothing_stored(client, enrollment)
-    response = put(client, enrollment, "selfie_video", video, "video/mp4", **{"X-Challenge-Nonce": challenge["nonce"]})
+    response = put(client, enrollment, "selfie_video", video, "video/mp4", **answering)
     assert response.status_code == 201, response.text  # the challenge was not burnt by the refused uploads
 
 
@@ -116,7 +117,8 @@ def test_selfie_needs_a_challenge_and_a_challenge_is_single_use(client: TestClie
     challenge = client.post(f"/v1/enrollments/{enrollment.id}/challenge", headers=enrollment.auth)
     assert challenge.status_code == 201 and len(challenge.json()["actions"]) == 3
     nonce = challenge.json()["nonce"]
-    assert put(client, enrollment, "selfie_video", video, "video/mp4", **{"X-Challenge-Nonce": nonce}).status_code == 201
+    answered = put(client, enrollment, "selfie_video", video, "video/mp4", **{"X-Challenge-Nonce": nonce})
+    assert answered.status_code == 201
     reused = put(client, enrollment, "selfie_video", video, "video/mp4", **{"X-Challenge-Nonce": nonce})
     assert (reused.status_code, reused.json()["error"]) == (409, "challenge_used")
     rows, keys = stored(client, enrollment)
@@ -152,7 +154,8 @@ def test_another_enrollments_token_is_refused(client: TestClient, enrollment: En
                                               rp_auth: dict[str, str]) -> None:
     other = client.post("/v1/enrollments", json={}, headers=rp_auth).json()
     response = client.put(f"/v1/enrollments/{enrollment.id}/captures/document_front", content=media.jpeg(),
-                          headers={"Authorization": f"Bearer {other['enrollment_token']}", "Content-Type": "image/jpeg"})
+                          headers={"Authorization": f"Bearer {other['enrollment_token']}",
+                                   "Content-Type": "image/jpeg"})
     assert (response.status_code, response.json()["error"]) == (403, "token_not_valid_for_enrollment")
     assert_nothing_stored(client, enrollment)
 
