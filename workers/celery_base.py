@@ -4,6 +4,7 @@ or the settings to build one from."""
 
 from __future__ import annotations
 
+import threading
 from typing import cast
 
 from celery import Celery, Task
@@ -19,6 +20,7 @@ class IdvCelery(Celery):  # type: ignore[misc]  # celery has no type information
     def __init__(self, settings: Settings, runtime: Runtime | None = None) -> None:
         super().__init__("idv", set_as_current=False)
         self._settings, self._runtime = settings, runtime
+        self._building = threading.Lock()  # a thread-pool worker's first tasks may start together
         self.conf.update(
             broker_url=settings.broker_url or "memory://",
             result_backend=settings.result_backend or ("cache+memory://" if settings.eager else settings.broker_url),
@@ -44,9 +46,10 @@ class IdvCelery(Celery):  # type: ignore[misc]  # celery has no type information
     def runtime(self) -> Runtime:
         """The API's own runtime (its eager tasks share its clients), or, in a worker, one built by the worker
         process itself on first use: after the fork, so no child inherits its parent's connections."""
-        if self._runtime is None:
-            self._runtime = build_runtime(self._settings)
-        return self._runtime
+        with self._building:
+            if self._runtime is None:
+                self._runtime = build_runtime(self._settings)
+            return self._runtime
 
 
 class RuntimeTask(Task):  # type: ignore[misc]  # celery has no type information: its classes are Any
