@@ -128,7 +128,7 @@ def home(request: Request, current: CurrentOperator, session: SessionDep) -> Res
 @router.post("/next")
 def next_case(request: Request, current: ReviewerForm, session: SessionDep, runtime: RuntimeDep) -> Response:
     assignment = review.assign_next(session, current.operator, datetime.now(UTC),
-                                          runtime.settings.review_assignment_ttl_seconds)
+                                    runtime.settings.review_assignment_ttl_seconds)
     if assignment is None:
         return templates.TemplateResponse(request, "home.html", {"current": current, "waiting": 0, "empty": True})
     return RedirectResponse(f"/review/cases/{assignment.enrollment_id}", status_code=303)

@@ -3,13 +3,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from storage.runtime import Runtime
 from storage.settings import Settings
+from workers.celery_base import IdvCelery
 
 RP_KEY = "key-test-relying-party-0123456789"
 OTHER_RP_KEY = "key-other-relying-party-012345678"
@@ -23,6 +26,16 @@ class Enrollment:
     @property
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
+
+
+def runtime_of(client: TestClient) -> Runtime:
+    """The runtime of the app `client` calls."""
+    return cast(Runtime, cast(FastAPI, client.app).state.runtime)
+
+
+def celery_of(client: TestClient) -> IdvCelery:
+    """The Celery app of the app `client` calls (eager: its tasks run in this process)."""
+    return cast(IdvCelery, cast(FastAPI, client.app).state.celery)
 
 
 def api_settings(tmp: Path, postgres_url: str, s3_endpoint: str, **overrides: object) -> Settings:

@@ -21,6 +21,7 @@ from typing import Any
 import cv2
 import numpy as np
 from fastapi.testclient import TestClient
+from numpy.typing import NDArray
 
 from storage.enrollments.repositories import CheckResults, Enrollments
 from storage.evidence.layout import DerivedImage, DerivedKind
@@ -28,7 +29,7 @@ from storage.review.credentials import OperatorRole
 from storage.runtime import Runtime
 from storage.settings import Settings
 from tests import services
-from tests.api.conftest import RP_KEY, api_settings
+from tests.api.conftest import RP_KEY, api_settings, celery_of
 from verification.common.outcome import CheckStatus
 from verification.decision.rules import CheckName
 from verification.document.check import DocumentCheckResult, DocumentPolicy, check_document
@@ -62,7 +63,7 @@ def make_operator(runtime: Runtime, role: OperatorRole = OperatorRole.REVIEWER, 
 @dataclass(frozen=True)
 class DocumentSample:
     jpeg: bytes
-    portrait: np.ndarray
+    portrait: NDArray[np.uint8]
     result: DocumentCheckResult
 
 
@@ -125,7 +126,7 @@ def make_case(http: TestClient, runtime: Runtime, *, liveness: CheckStatus = Che
                    np.roll(sample.portrait, 4 * rank, axis=1))
 
     run_decision(runtime, enrollment_id)
-    http.app.state.celery.tasks[NOTIFY].delay(enrollment_id)  # as the pipeline does after a decision
+    celery_of(http).tasks[NOTIFY].delay(enrollment_id)  # as the pipeline does after a decision
     with runtime.database.session() as session:
         status = Enrollments(session).get(enrollment_id).status  # type: ignore[union-attr]
         assert status == Status.REVIEW, (status, CheckResults(session).of_enrollment(enrollment_id))

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
@@ -25,6 +26,7 @@ from storage.review.models import ReviewAssignment
 from storage.review.repositories import Operators, ReviewActions, ReviewAssignments
 from storage.runtime import Runtime
 from storage.settings import get_settings
+from tests.api.conftest import runtime_of
 from tests.api.review_factories import (
     PASSWORD,
     SELFIE_FRAMES,
@@ -52,7 +54,7 @@ def app_client(tmp_path_factory: pytest.TempPathFactory, s3_endpoint: str) -> It
 
 @pytest.fixture
 def runtime(app_client: TestClient) -> Runtime:
-    return app_client.app.state.runtime
+    return runtime_of(app_client)
 
 
 @pytest.fixture(autouse=True)
@@ -95,7 +97,7 @@ def take_case(client: TestClient, csrf: str) -> str:
 
 
 def decide(client: TestClient, enrollment_id: str, csrf: str, decision: str, reason: str,
-           comment: str = "checked the portrait against the frames") -> object:
+           comment: str = "checked the portrait against the frames") -> httpx.Response:
     return client.post(f"/review/cases/{enrollment_id}/decision",
                        data={"csrf_token": csrf, "decision": decision, "reason": reason, "comment": comment})
 

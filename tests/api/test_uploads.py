@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from storage.enrollments.models import Capture
 from storage.enrollments.repositories import Captures, Enrollments
 from tests import media
-from tests.api.conftest import OTHER_RP_KEY, Enrollment
+from tests.api.conftest import OTHER_RP_KEY, Enrollment, runtime_of
 
 
 def put(client: TestClient, enrollment: Enrollment, kind: str, body: bytes, content_type: str,
-        **headers: str) -> object:
+        **headers: str) -> httpx.Response:
     return client.put(f"/v1/enrollments/{enrollment.id}/captures/{kind}", content=body,
                       headers={**enrollment.auth, "Content-Type": content_type, **headers})
 
 
 def stored(client: TestClient, enrollment: Enrollment) -> tuple[list[Capture], list[str]]:
-    runtime = client.app.state.runtime
+    runtime = runtime_of(client)
     with runtime.database.session() as session:
         rows = Captures(session).of_enrollment(enrollment.id)
     return rows, list(runtime.evidence.keys(f"enrollments/{enrollment.id}/"))
@@ -40,7 +42,7 @@ def test_image_upload_is_stored_with_its_digest(client: TestClient, enrollment: 
     assert response.json()["sha256"] == hashlib.sha256(body).hexdigest()
     rows, keys = stored(client, enrollment)
     assert [r.kind for r in rows] == ["document_front"] and len(keys) == 1
-    assert client.app.state.runtime.evidence.read_bytes(keys[0]) == body
+    assert runtime_of(client).evidence.read_bytes(keys[0]) == body
 
 
 def test_replacing_a_capture_removes_the_old_object(client: TestClient, enrollment: Enrollment) -> None:
@@ -73,7 +75,7 @@ def test_image_for_a_video_capture_is_refused(client: TestClient, enrollment: En
 def test_oversized_upload_is_refused_while_streaming(client: TestClient, enrollment: Enrollment) -> None:
     big = media.jpeg() + b"\0" * 2_100_000  # over the 2 MB image limit of these tests
 
-    def chunks():  # no Content-Length: the limit must hold on the stream itself
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the limit must hold on the stream itself
         for start in range(0, len(big), 65536):
             yield big[start:start + 65536]
 
@@ -141,7 +143,7 @@ def test_expired_challenge_is_refused(client: TestClient, enrollment: Enrollment
     from storage.enrollments.models import Challenge
 
     nonce = client.post(f"/v1/enrollments/{enrollment.id}/challenge", headers=enrollment.auth).json()["nonce"]
-    with client.app.state.runtime.database.session() as session:
+    with runtime_of(client).database.session() as session:
         session.execute(update(Challenge).where(Challenge.nonce == nonce)
                         .values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
     response = put(client, enrollment, "selfie_video", media.mp4(tmp_path / "v.mp4"), "video/mp4",
@@ -169,7 +171,7 @@ def test_relying_party_sees_only_its_enrollments(client: TestClient, enrollment:
 
 
 def test_upload_to_an_expired_enrollment_is_refused(client: TestClient, enrollment: Enrollment) -> None:
-    with client.app.state.runtime.database.session() as session:
+    with runtime_of(client).database.session() as session:
         row = Enrollments(session).get(enrollment.id)
         row.expires_at = datetime.now(UTC) - timedelta(seconds=1)
     response = put(client, enrollment, "document_front", media.jpeg(), "image/jpeg")
@@ -178,7 +180,7 @@ def test_upload_to_an_expired_enrollment_is_refused(client: TestClient, enrollme
 
 
 def test_upload_after_submission_is_refused(client: TestClient, enrollment: Enrollment) -> None:
-    with client.app.state.runtime.database.session() as session:
+    with runtime_of(client).database.session() as session:
         row = Enrollments(session).get(enrollment.id)
         row.status = "submitted"
     response = put(client, enrollment, "document_front", media.jpeg(), "image/jpeg")

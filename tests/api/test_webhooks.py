@@ -27,6 +27,7 @@ from storage.settings import Settings
 from storage.webhooks.models import DeliveryStatus
 from storage.webhooks.repositories import WebhookDeliveries
 from tests import services
+from tests.api.conftest import celery_of, runtime_of
 from tests.api.review_factories import (
     PASSWORD,
     make_case,
@@ -124,7 +125,7 @@ def the_delivery(runtime: Runtime, enrollment_id: str):  # type: ignore[no-untyp
 
 
 def test_delivered_signed_after_two_failures_and_never_twice(app_client: TestClient, receiver: Receiver) -> None:
-    runtime = app_client.app.state.runtime
+    runtime = runtime_of(app_client)
     enrollment_id = make_case(app_client, runtime, callback_url=receiver.url)
     receiver.script = [503, 500]
     receiver.received.clear()  # the review event the decision step sent
@@ -143,7 +144,7 @@ def test_delivered_signed_after_two_failures_and_never_twice(app_client: TestCli
     with runtime.database.session() as session:
         assert Assertions(session).of_enrollment(enrollment_id) is not None  # signed before the relying party hears
 
-    tasks = app_client.app.state.celery.tasks
+    tasks = celery_of(app_client).tasks
     tasks[DELIVER].delay(delivery.id)  # a duplicate task message
     tasks[NOTIFY].delay(enrollment_id)  # the notifying step, run again
     with runtime.database.session() as session:  # the step that emitted it, run again
@@ -153,7 +154,7 @@ def test_delivered_signed_after_two_failures_and_never_twice(app_client: TestCli
 
 
 def test_a_refusal_is_not_retried(app_client: TestClient, receiver: Receiver) -> None:
-    runtime = app_client.app.state.runtime
+    runtime = runtime_of(app_client)
     enrollment_id = make_case(app_client, runtime, callback_url=receiver.url)
     receiver.script = [400]
     receiver.received.clear()  # the review event the decision step sent
@@ -166,7 +167,7 @@ def test_a_refusal_is_not_retried(app_client: TestClient, receiver: Receiver) ->
 
 
 def test_transient_failures_are_retried_up_to_the_limit(app_client: TestClient, receiver: Receiver) -> None:
-    runtime = app_client.app.state.runtime
+    runtime = runtime_of(app_client)
     enrollment_id = make_case(app_client, runtime, callback_url=receiver.url)
     receiver.script = [500] * 10
     receiver.received.clear()  # the review event the decision step sent
@@ -178,7 +179,7 @@ def test_transient_failures_are_retried_up_to_the_limit(app_client: TestClient, 
 
 
 def test_an_unreachable_receiver_is_retried(app_client: TestClient) -> None:
-    runtime = app_client.app.state.runtime
+    runtime = runtime_of(app_client)
     enrollment_id = make_case(app_client, runtime, callback_url=f"http://127.0.0.1:{services.free_port()}/hook")
     review(app_client, runtime, enrollment_id, "approve", "identity_confirmed")
     delivery = the_delivery(runtime, enrollment_id)
@@ -187,7 +188,7 @@ def test_an_unreachable_receiver_is_retried(app_client: TestClient) -> None:
 
 
 def test_no_callback_url_no_delivery(app_client: TestClient) -> None:
-    runtime = app_client.app.state.runtime
+    runtime = runtime_of(app_client)
     enrollment_id = make_case(app_client, runtime)
     review(app_client, runtime, enrollment_id, "approve", "identity_confirmed")
     with runtime.database.session() as session:
@@ -234,7 +235,7 @@ def distributed(tmp_path_factory: pytest.TempPathFactory, s3_endpoint: str) -> I
 def test_a_worker_retries_with_exponential_backoff(distributed: tuple[Settings, TestClient],
                                                    receiver: Receiver) -> None:
     settings, client = distributed
-    runtime = client.app.state.runtime
+    runtime = runtime_of(client)
     enrollment_id = make_case(client, runtime, callback_url=receiver.url)
     receiver.wait_for(1, timeout_s=30)  # the worker delivers the review event first
     receiver.script = [503, 503]

@@ -11,6 +11,7 @@ import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -24,7 +25,7 @@ from storage.keys import KeyUse
 from synthetic.applicants import Applicant, document_film, document_photo, make_applicant, selfie_video
 from synthetic.attacks import AttackType
 from synthetic.mrz import mrz_name
-from tests.api.conftest import RP_KEY
+from tests.api.conftest import RP_KEY, runtime_of
 from verification.common.jws import verify
 
 PIPELINE_TIMEOUT_S = 240
@@ -32,7 +33,7 @@ PIPELINE_TIMEOUT_S = 240
 
 def enroll(client: TestClient, tmp_path: Path, applicant: Applicant, rng: np.random.Generator, *,
            document: bytes | None = None, face_of: Applicant | None = None, attack: AttackType | None = None,
-           filmed_tilt: Callable[[str], str] | None = None) -> tuple[str, dict]:
+           filmed_tilt: Callable[[str], str] | None = None) -> tuple[str, dict[str, Any]]:
     """Open an enrollment as the relying party, capture as the app, submit, wait; returns (id, result).
     With `filmed_tilt`, the document is filmed instead of photographed, tilted as that function answers
     to the enrollment's instruction."""
@@ -62,7 +63,7 @@ def rng(request: pytest.FixtureRequest, client: TestClient) -> np.random.Generat
     """Seeded by the test's name: a run is reproducible (the checks' error rates are measured elsewhere). The
     API's own draws (the document tilt, the challenge) are seeded too, by the name without the deployment:
     both deployments are given the same instructions."""
-    client.app.state.runtime.rng = random.Random(zlib.crc32(request.node.originalname.encode()))
+    runtime_of(client).rng = random.Random(zlib.crc32(request.node.originalname.encode()))
     return np.random.default_rng(zlib.crc32(request.node.name.encode()))
 
 
@@ -86,9 +87,9 @@ def test_genuine_person_is_approved_with_an_assertion_that_verifies(client: Test
     assert dossier["objects"] >= 8  # 2 captures, 3 check results, the decision, the assertion, the enrollment
 
 
-def sealed_dossier(client: TestClient, enrollment_id: str, timeout_s: float = 60) -> dict:
+def sealed_dossier(client: TestClient, enrollment_id: str, timeout_s: float = 60) -> dict[str, Any]:
     """The dossier's verification once sealed (a worker seals it after signing, possibly still at work)."""
-    runtime = client.app.state.runtime
+    runtime = runtime_of(client)
     deadline = time.monotonic() + timeout_s
     while True:
         try:
