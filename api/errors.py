@@ -1,8 +1,8 @@
 """One error shape for every failure: {"error": code, "detail": ...}. No traceback ever reaches a client.
 
 The use cases raise coded errors (verification.common.errors.CodedError) and know nothing of HTTP: the one
-table below gives each code its status. ApiError is for what only the transport knows (credentials,
-headers, the request body).
+table below gives each code a client may see its status; any other code is an internal error. ApiError is
+for what only the transport knows (credentials, headers, the request body), with its own status.
 """
 
 from __future__ import annotations
@@ -39,14 +39,9 @@ STATUS = {
 }
 
 
-def status_of(error: CodedError) -> int:
-    if isinstance(error, ApiError):
-        return error.status
-    status = STATUS.get(error.code)
-    if status is None:
-        log.error("error code %r has no HTTP status in api.errors.STATUS", error.code)
-        return 500
-    return status
+def status_of(error: CodedError) -> int | None:
+    """The HTTP status of a refusal meant for the client; None for a code no client is meant to see."""
+    return error.status if isinstance(error, ApiError) else STATUS.get(error.code)
 
 
 class ApiError(CodedError):
@@ -64,7 +59,10 @@ def _body(code: str, detail: Any) -> dict[str, Any]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CodedError)
     async def coded_error(_: Request, error: CodedError) -> JSONResponse:
-        return JSONResponse(_body(error.code, error.detail), status_code=status_of(error))
+        status = status_of(error)
+        if status is None:
+            raise error  # not meant for clients: on to `unexpected`, as any other failure
+        return JSONResponse(_body(error.code, error.detail), status_code=status)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:

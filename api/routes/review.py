@@ -67,8 +67,11 @@ class ConsoleRoute(APIRoute):
             except LoginRequired:
                 response = RedirectResponse(LOGIN, status_code=303)
             except CodedError as error:
+                status = status_of(error)
+                if status is None:
+                    raise  # not meant for operators: an internal error, as any other failure
                 response = templates.TemplateResponse(request, "error.html", {"message": str(error.detail)},
-                                                      status_code=status_of(error))
+                                                      status_code=status)
             response.headers.update(SECURITY_HEADERS)
             return response
 
