@@ -62,7 +62,7 @@ def inputs() -> tuple[npt.NDArray[np.uint8], list[npt.NDArray[np.uint8]], str]:
         return document_image(portrait), selfie_frames(frames), str(video.name)
     from skimage import data
 
-    astronaut = data.astronaut()  # type: ignore[no-untyped-call]  # scikit-image's data module has no types
+    astronaut = data.astronaut()
     portrait = astronaut[20:300, 110:330]
     shifted = [np.roll(astronaut, shift, axis=1) for shift in range(0, 3 * FRAME_COUNT, 3)]
     return document_image(portrait), selfie_frames(shifted), "skimage astronaut"

@@ -75,7 +75,7 @@ def fallback_portrait(mirrored: bool = False) -> Portrait:
     where no second identity exists; a face matcher will rightly still find it the same person."""
     from skimage import data
 
-    astronaut = data.astronaut()  # type: ignore[no-untyped-call]  # scikit-image's data module has no types
+    astronaut = data.astronaut()
     # cast (here and below): OpenCV's stubs type its results as any numeric array; 8-bit images stay 8-bit.
     image = _crop_portrait(cast(npt.NDArray[np.uint8], cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR)))
     if image is None:
