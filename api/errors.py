@@ -45,10 +45,10 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(_body(error.code, str(error)), status_code=LIFECYCLE_STATUS.get(error.code, 409))
 
     @app.exception_handler(CodedError)
-    async def coded_error(request: Request, error: CodedError) -> JSONResponse:
+    async def coded_error(_: Request, error: CodedError) -> JSONResponse:
         status = CODED_STATUS.get(error.code)
         if status is None:
-            return await unexpected(request, error)
+            raise error  # not meant for clients: on to `unexpected`, as any other failure
         return JSONResponse(_body(error.code, error.detail), status_code=status)
 
     @app.exception_handler(RequestValidationError)
