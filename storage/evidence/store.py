@@ -25,6 +25,7 @@ from minio import Minio
 from minio.commonconfig import COMPLIANCE
 from minio.error import S3Error
 from minio.retention import Retention
+from urllib3 import BaseHTTPResponse
 
 from verification.common.errors import CodedError
 
@@ -243,7 +244,7 @@ def _iter_file(path: Path) -> Iterator[bytes]:
             yield chunk
 
 
-def _iter_response(response) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
+def _iter_response(response: BaseHTTPResponse) -> Iterator[bytes]:
     try:
         yield from response.stream(CHUNK)
     finally:
