@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from verification.common.errors import CodedError
 from verification.enrollment.lifecycle import LifecycleError
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,12 @@ class ApiError(Exception):
 
 
 LIFECYCLE_STATUS = {"enrollment_expired": 410, "enrollment_submitted": 409, "invalid_state": 409}
+
+# The HTTP status of each CodedError code a client may see; any other code is an internal error.
+CODED_STATUS: dict[str, int] = {
+    # Evidence dossiers and the audit log (storage/evidence, storage/audit, workers/services/retention.py).
+    "dossier_not_found": 404,
+}
 
 
 def _body(code: str, detail: Any) -> dict[str, Any]:
@@ -36,6 +43,13 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LifecycleError)
     async def lifecycle_error(_: Request, error: LifecycleError) -> JSONResponse:
         return JSONResponse(_body(error.code, str(error)), status_code=LIFECYCLE_STATUS.get(error.code, 409))
+
+    @app.exception_handler(CodedError)
+    async def coded_error(_: Request, error: CodedError) -> JSONResponse:
+        status = CODED_STATUS.get(error.code)
+        if status is None:
+            raise error  # not meant for clients: on to `unexpected`, as any other failure
+        return JSONResponse(_body(error.code, error.detail), status_code=status)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:

@@ -43,7 +43,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from minio import Minio  # noqa: E402
 
 from storage.evidence.crypto import LocalMasterKeys  # noqa: E402
-from storage.evidence.dossier import Dossier, Role, verify_dossier  # noqa: E402
+from storage.evidence.dossier import Dossier  # noqa: E402
+from storage.evidence.integrity import verify_dossier  # noqa: E402
+from storage.evidence.manifest import Role  # noqa: E402
 from storage.evidence.store import DirectoryStore, EvidenceStore, S3Store  # noqa: E402
 from storage.keys import KeyRing, KeyUse  # noqa: E402
 from tests.services import free_port  # noqa: E402
