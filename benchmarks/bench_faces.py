@@ -13,9 +13,11 @@ import os
 import statistics
 import time
 from pathlib import Path
+from typing import cast
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from biometrics.face_matching import compare_document_to_selfie
 from biometrics.face_models import load_face_models
@@ -30,7 +32,7 @@ FRAME_COUNT = 30
 THRESHOLD = load_policy("pvid-substantial").face_max_distance.threshold
 
 
-def selfie_frames(video_frames: list[np.ndarray]) -> list[np.ndarray]:
+def selfie_frames(video_frames: list[npt.NDArray[np.uint8]]) -> list[npt.NDArray[np.uint8]]:
     """Square face video frames placed in the middle of 720p frames."""
     width, height = FRAME_SIZE
     frames = []
@@ -43,16 +45,17 @@ def selfie_frames(video_frames: list[np.ndarray]) -> list[np.ndarray]:
     return frames
 
 
-def inputs() -> tuple[np.ndarray, list[np.ndarray], str]:
+def inputs() -> tuple[npt.NDArray[np.uint8], list[npt.NDArray[np.uint8]], str]:
     video = SHARED_DATA / "video" / "faces_in_motion" / "d0.mp4"
     if video.is_file():
         capture = cv2.VideoCapture(str(video))
-        frames = []
+        frames: list[npt.NDArray[np.uint8]] = []
         while len(frames) < FRAME_COUNT:
             ok, frame = capture.read()
             if not ok:
                 break
-            frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+            # cast: OpenCV's stubs type its results as any numeric array; decoded frames are 8-bit.
+            frames.append(cast(npt.NDArray[np.uint8], cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)))
         capture.release()
         # The document portrait is a frame of the same person (a different photo would only change the score).
         portrait = frames[0][40:472, 90:422]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
+import numpy.typing as npt
 from scipy.stats import beta
 
 _RULE_OF_THREE = 3.0  # -ln(0.05): events for a 95% one-sided bound when none is observed
@@ -73,7 +74,7 @@ class Calibration:
         }
 
 
-def error_rates(genuine: np.ndarray, impostor: np.ndarray, threshold: float) -> ErrorRates:
+def error_rates(genuine: npt.NDArray[np.float64], impostor: npt.NDArray[np.float64], threshold: float) -> ErrorRates:
     return ErrorRates(
         threshold=threshold,
         genuine_pairs=len(genuine),
@@ -83,17 +84,17 @@ def error_rates(genuine: np.ndarray, impostor: np.ndarray, threshold: float) -> 
     )
 
 
-def det_curve(genuine: np.ndarray, impostor: np.ndarray) -> list[DetPoint]:
+def det_curve(genuine: npt.NDArray[np.float64], impostor: npt.NDArray[np.float64]) -> list[DetPoint]:
     """(threshold, FMR, FNMR) at every distinct observed distance, thresholds increasing."""
     if len(genuine) == 0 or len(impostor) == 0:
         return []
     thresholds = np.unique(np.concatenate([genuine, impostor]))
     fmr = np.searchsorted(np.sort(impostor), thresholds, side="right") / len(impostor)
     fnmr = 1.0 - np.searchsorted(np.sort(genuine), thresholds, side="right") / len(genuine)
-    return [DetPoint(float(t), float(m), float(n)) for t, m, n in zip(thresholds, fmr, fnmr)]
+    return [DetPoint(float(t), float(m), float(n)) for t, m, n in zip(thresholds, fmr, fnmr, strict=True)]
 
 
-def empirical_threshold(impostor: np.ndarray, target_fmr: float) -> float:
+def empirical_threshold(impostor: npt.NDArray[np.float64], target_fmr: float) -> float:
     """The largest threshold at which at most floor(target x n) impostor pairs match."""
     if len(impostor) == 0:
         raise ValueError("no impostor distances")
@@ -104,7 +105,7 @@ def empirical_threshold(impostor: np.ndarray, target_fmr: float) -> float:
     return float(np.nextafter(ordered[allowed], -np.inf))  # just below the first pair not allowed
 
 
-def gaussian_threshold(impostor: np.ndarray, target_fmr: float) -> float:
+def gaussian_threshold(impostor: npt.NDArray[np.float64], target_fmr: float) -> float:
     """The distance below which a normal law fitted to the impostor distances puts `target_fmr` of them."""
     if len(impostor) < 2:
         raise ValueError("at least two impostor distances are needed")
@@ -112,7 +113,8 @@ def gaussian_threshold(impostor: np.ndarray, target_fmr: float) -> float:
     return fitted.inv_cdf(target_fmr)
 
 
-def calibrate_threshold(impostor: np.ndarray, target_fmr: float, safety_factor: float = 10.0) -> Calibration:
+def calibrate_threshold(impostor: npt.NDArray[np.float64], target_fmr: float,
+                        safety_factor: float = 10.0) -> Calibration:
     """Threshold for `target_fmr`: the empirical quantile when the sample resolves it, never above the
     Gaussian-tail estimate at target / safety_factor."""
     if not 0.0 < target_fmr < 1.0:

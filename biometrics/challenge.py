@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from enum import StrEnum
+from itertools import pairwise
 
 
 class Action(StrEnum):
@@ -33,7 +34,7 @@ def draw_actions(rng: random.Random, count: int = 3) -> tuple[Action, ...]:
                 Action.LOOK_UP: Action.LOOK_DOWN, Action.LOOK_DOWN: Action.LOOK_UP}
     while True:
         actions = tuple(rng.sample(list(Action), count))
-        if TURNS & set(actions) and all(opposite.get(a) != b for a, b in zip(actions, actions[1:])):
+        if TURNS & set(actions) and all(opposite.get(a) != b for a, b in pairwise(actions)):
             return actions
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import cast
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from biometrics.face_models import hog_detector, landmark_predictor, mediapipe_detector
 
@@ -50,7 +52,7 @@ class Box:
         bottom = min(image_shape[0], self.top + self.height + dy)
         return Box(left, top, right - left, bottom - top)
 
-    def crop(self, image: np.ndarray) -> np.ndarray:
+    def crop(self, image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
         return image[self.top:self.top + self.height, self.left:self.left + self.width].copy()
 
     def to_dict(self) -> dict[str, int]:
@@ -60,7 +62,7 @@ class Box:
 @dataclass(frozen=True)
 class DetectedFace:
     box: Box
-    landmarks: np.ndarray  # (68, 2) float, image coordinates
+    landmarks: npt.NDArray[np.float64]  # (68, 2) float, image coordinates
     detector: str  # "hog" or "mediapipe"
     score: float  # the detector's confidence: HOG's SVM margin (>= 0), or MediaPipe's probability
 
@@ -69,17 +71,19 @@ class DetectedFace:
         return float(np.linalg.norm(self.landmarks[LEFT_EYE].mean(axis=0) - self.landmarks[RIGHT_EYE].mean(axis=0)))
 
 
-def as_rgb(image: np.ndarray) -> np.ndarray:
-    """A 3-channel uint8 RGB view of a grey, grey+alpha, RGB or RGBA image."""
+def as_rgb(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """A 3-channel uint8 RGB view of a grey, grey+alpha, RGB or RGBA image.
+
+    (OpenCV's stubs type every result as "some numeric array": the casts restore the uint8 it returns.)"""
     if image.dtype != np.uint8:
         raise ValueError(f"expected an 8-bit image, got {image.dtype}")
     if image.ndim == 2:
-        return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
+        return cast(npt.NDArray[np.uint8], cv2.cvtColor(image, cv2.COLOR_GRAY2RGB))
     channels = image.shape[2]
     if channels in (1, 2):  # grey, or grey + alpha
-        return cv2.cvtColor(image[:, :, 0], cv2.COLOR_GRAY2RGB)
+        return cast(npt.NDArray[np.uint8], cv2.cvtColor(image[:, :, 0], cv2.COLOR_GRAY2RGB))
     if channels == 4:
-        return cv2.cvtColor(image, cv2.COLOR_RGBA2RGB)
+        return cast(npt.NDArray[np.uint8], cv2.cvtColor(image, cv2.COLOR_RGBA2RGB))
     if channels == 3:
         return np.ascontiguousarray(image)
     raise ValueError(f"unsupported image shape {image.shape}")
@@ -90,7 +94,8 @@ def as_rgb(image: np.ndarray) -> np.ndarray:
 _MAX_UPSAMPLE = 2
 
 
-def detect_faces(rgb: np.ndarray, work_side: int = 640, max_scan_pixels: int = 1_500_000) -> list[DetectedFace]:
+def detect_faces(rgb: npt.NDArray[np.uint8], work_side: int = 640,
+                 max_scan_pixels: int = 1_500_000) -> list[DetectedFace]:
     """Faces with plausible landmarks in an RGB image, largest first.
 
     `work_side` is the longest side HOG scans first; upsampled rescans stop once the scanned image
@@ -103,7 +108,7 @@ def detect_faces(rgb: np.ndarray, work_side: int = 640, max_scan_pixels: int = 1
     return sorted(faces, key=lambda face: face.box.area, reverse=True)
 
 
-def place_face(rgb: np.ndarray, box: Box, detector: str, score: float) -> DetectedFace | None:
+def place_face(rgb: npt.NDArray[np.uint8], box: Box, detector: str, score: float) -> DetectedFace | None:
     """dlib's 68 landmarks placed in a face box found by `detector`, or None when they do not form a face."""
     landmarks = _landmarks(rgb, box)
     if not _plausible(landmarks, box):
@@ -112,7 +117,7 @@ def place_face(rgb: np.ndarray, box: Box, detector: str, score: float) -> Detect
     return DetectedFace(box, landmarks, detector, score)
 
 
-def confirmed(rgb: np.ndarray, face: DetectedFace) -> bool:
+def confirmed(rgb: npt.NDArray[np.uint8], face: DetectedFace) -> bool:
     """Whether a face is a face beyond doubt: a confident HOG detection, or one MediaPipe finds too.
 
     HOG's weak detections (margin < 0.3) include badges and folds of clothing with face-like landmarks
@@ -136,7 +141,7 @@ def _overlap(a: Box, b: Box) -> float:
     return intersection / (a.area + b.area - intersection)
 
 
-def _hog_boxes(rgb: np.ndarray, work_side: int, max_scan_pixels: int) -> list[tuple[Box, float]]:
+def _hog_boxes(rgb: npt.NDArray[np.uint8], work_side: int, max_scan_pixels: int) -> list[tuple[Box, float]]:
     height, width = rgb.shape[:2]
     scale = min(1.0, work_side / max(height, width))
     scanned = rgb if scale == 1.0 else cv2.resize(
@@ -150,10 +155,10 @@ def _hog_boxes(rgb: np.ndarray, work_side: int, max_scan_pixels: int) -> list[tu
         upsample += 1
     return [(_clip(Box(round(r.left() / scale), round(r.top() / scale),
                        round(r.width() / scale), round(r.height() / scale)), rgb.shape), float(score))
-            for r, score in zip(rects, scores)]
+            for r, score in zip(rects, scores, strict=True)]
 
 
-def _mediapipe_boxes(rgb: np.ndarray) -> list[tuple[Box, float]]:
+def _mediapipe_boxes(rgb: npt.NDArray[np.uint8]) -> list[tuple[Box, float]]:
     height, width = rgb.shape[:2]
     detections = mediapipe_detector().process(rgb).detections or []
     boxes = []
@@ -166,7 +171,7 @@ def _mediapipe_boxes(rgb: np.ndarray) -> list[tuple[Box, float]]:
     return boxes
 
 
-def box_from_mesh(landmarks: np.ndarray, image_shape: tuple[int, ...]) -> Box:
+def box_from_mesh(landmarks: npt.NDArray[np.float64], image_shape: tuple[int, ...]) -> Box:
     """The box HOG would give for a face whose MediaPipe mesh is `landmarks` (pixels), so dlib's shape
     predictor (trained on HOG boxes) can place its landmarks without a detection. On 283 frames of the
     eight real face videos, the HOG box was the mesh's bounding box ~3 % wider each side, its top 9 % of
@@ -181,7 +186,7 @@ def _clip(box: Box, image_shape: tuple[int, ...]) -> Box:
     return box.expanded(0.0, image_shape)
 
 
-def _landmarks(rgb: np.ndarray, box: Box) -> np.ndarray:
+def _landmarks(rgb: npt.NDArray[np.uint8], box: Box) -> npt.NDArray[np.float64]:
     import dlib
 
     rect = dlib.rectangle(box.left, box.top, box.left + box.width, box.top + box.height)
@@ -189,7 +194,7 @@ def _landmarks(rgb: np.ndarray, box: Box) -> np.ndarray:
     return np.array([(point.x, point.y) for point in shape.parts()], dtype=np.float64)
 
 
-def _plausible(landmarks: np.ndarray, box: Box) -> bool:
+def _plausible(landmarks: npt.NDArray[np.float64], box: Box) -> bool:
     """Eyes above the nose tip above the mouth (in the face's own frame, so roll is allowed) and an
     inter-eye distance in proportion to the box."""
     right_eye, left_eye = landmarks[RIGHT_EYE].mean(axis=0), landmarks[LEFT_EYE].mean(axis=0)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from biometrics.calibration import ErrorRates, error_rates, upper_bound_95
 from biometrics.face_detection import as_rgb
@@ -25,19 +26,19 @@ from biometrics.face_samples import FaceRefusal, FaceRole, sample_face
 
 @dataclass(frozen=True)
 class EncodedImage:
-    encoding: np.ndarray | None  # None: refused
+    encoding: npt.NDArray[np.float64] | None  # None: refused
     reasons: tuple[FaceReason, ...] = ()
-    chip: np.ndarray | None = None  # the aligned face, for report thumbnails
+    chip: npt.NDArray[np.uint8] | None = None  # the aligned face, for report thumbnails
 
 
 @dataclass(frozen=True)
 class PairDistances:
     """Distances of the compared pairs, with the image indices (i < j) of each pair."""
 
-    genuine: np.ndarray
-    impostor: np.ndarray
-    genuine_index: np.ndarray  # (n, 2)
-    impostor_index: np.ndarray
+    genuine: npt.NDArray[np.float64]
+    impostor: npt.NDArray[np.float64]
+    genuine_index: npt.NDArray[np.intp]  # (n, 2)
+    impostor_index: npt.NDArray[np.intp]
     refused_genuine: int
     refused_impostor: int
 
@@ -84,7 +85,7 @@ class FaceEvaluation:
         }
 
 
-def encode_images(images: Iterable[np.ndarray], policy: FaceQualityPolicy) -> list[EncodedImage]:
+def encode_images(images: Iterable[npt.NDArray[np.uint8]], policy: FaceQualityPolicy) -> list[EncodedImage]:
     """Each image's main face through the same gate and encoder as `match_images`."""
     encoded = []
     for image in images:
@@ -96,7 +97,7 @@ def encode_images(images: Iterable[np.ndarray], policy: FaceQualityPolicy) -> li
     return encoded
 
 
-def baseline_encode_images(images: Iterable[np.ndarray]) -> list[EncodedImage]:
+def baseline_encode_images(images: Iterable[npt.NDArray[np.uint8]]) -> list[EncodedImage]:
     """Plain face_recognition, as its README uses it: HOG with one upsampling, first face found."""
     import face_recognition
 
@@ -107,7 +108,7 @@ def baseline_encode_images(images: Iterable[np.ndarray]) -> list[EncodedImage]:
     return encoded
 
 
-def pair_distances(encodings: Sequence[np.ndarray | None], identities: Sequence[str]) -> PairDistances:
+def pair_distances(encodings: Sequence[npt.NDArray[np.float64] | None], identities: Sequence[str]) -> PairDistances:
     if len(encodings) != len(identities):
         raise ValueError("one identity per encoding")
     labels = np.asarray(identities)

@@ -20,10 +20,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from biometrics.face_detection import Box, as_rgb, detect_faces, place_face
 from biometrics.face_models import ENCODER_MODEL_NAME, face_encoder
-from biometrics.face_quality import FaceQuality, FaceQualityPolicy, FaceReason
+from biometrics.face_quality import DEFAULT_QUALITY_POLICY, FaceQuality, FaceQualityPolicy, FaceReason
 from biometrics.face_samples import (
     FaceRefusal,
     FaceRole,
@@ -62,8 +63,8 @@ class FaceMatchResult:
     frame_distances: tuple[float, ...] = ()
     portrait_box: Box | None = None
     # Pixels for the evidence store; never part of to_dict.
-    portrait_crop: np.ndarray | None = field(default=None, repr=False, compare=False)
-    selfie_crops: tuple[np.ndarray, ...] = field(default=(), repr=False, compare=False)
+    portrait_crop: npt.NDArray[np.uint8] | None = field(default=None, repr=False, compare=False)
+    selfie_crops: tuple[npt.NDArray[np.uint8], ...] = field(default=(), repr=False, compare=False)
 
     @property
     def match(self) -> bool:
@@ -85,14 +86,14 @@ class FaceMatchResult:
         }
 
 
-def encode(samples: Sequence[FaceSample]) -> np.ndarray:
+def encode(samples: Sequence[FaceSample]) -> npt.NDArray[np.float64]:
     """(n, 128) encodings of the samples' chips, in one batch through the network."""
     if not samples:
         return np.empty((0, 128))
     return np.array(face_encoder().compute_face_descriptor([sample.chip for sample in samples]))
 
 
-def face_encoding(image: np.ndarray, box: Box | None = None) -> np.ndarray | None:
+def face_encoding(image: npt.NDArray[np.uint8], box: Box | None = None) -> npt.NDArray[np.float64] | None:
     """Encoding of the face in `box` (one a tracker found: no detection is run), or else of the largest
     face detected in `image`, without any quality gate; None when there is no face.
 
@@ -105,12 +106,12 @@ def face_encoding(image: np.ndarray, box: Box | None = None) -> np.ndarray | Non
     return np.array(face_encoder().compute_face_descriptor(face_chip(rgb, face)))
 
 
-def encoding_distance(a: np.ndarray, b: np.ndarray) -> float:
+def encoding_distance(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> float:
     return float(np.linalg.norm(a - b))
 
 
-def match_images(a: np.ndarray, b: np.ndarray, threshold: float,
-                 quality: FaceQualityPolicy = FaceQualityPolicy()) -> FaceMatchResult:
+def match_images(a: npt.NDArray[np.uint8], b: npt.NDArray[np.uint8], threshold: float,
+                 quality: FaceQualityPolicy = DEFAULT_QUALITY_POLICY) -> FaceMatchResult:
     """Compare the main face of two photos (each read like a document portrait: the largest face)."""
     first = sample_face(a, FaceRole.DOCUMENT, quality)
     second = sample_face(b, FaceRole.DOCUMENT, quality)
@@ -121,8 +122,9 @@ def match_images(a: np.ndarray, b: np.ndarray, threshold: float,
     return _measured((encoding_distance(reference, probe),), sides, threshold)
 
 
-def compare_document_to_selfie(document_image: np.ndarray, selfie_frames: Sequence[np.ndarray], threshold: float,
-                               quality: FaceQualityPolicy = FaceQualityPolicy(), frame_count: int = 3,
+def compare_document_to_selfie(document_image: npt.NDArray[np.uint8], selfie_frames: Sequence[npt.NDArray[np.uint8]],
+                               threshold: float, quality: FaceQualityPolicy = DEFAULT_QUALITY_POLICY,
+                               frame_count: int = 3,
                                decisive_margin: float = 0.1) -> FaceMatchResult:
     """The face-match check: the document portrait against the best selfie frame, and up to `frame_count`
     of them (their median distance) only when the first is within `decisive_margin` of the threshold.

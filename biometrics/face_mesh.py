@@ -24,6 +24,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 _lock = threading.Lock()  # the mesh
 _detector_lock = threading.Lock()
@@ -34,7 +35,7 @@ class FrameFaces:
     """One frame: the tracked face's landmarks, an array (478, 3) of x, y in pixels and z (relative depth,
     same scale as x; smaller is nearer the camera), or None; and the number of faces in view."""
 
-    main: np.ndarray | None
+    main: npt.NDArray[np.float64] | None
     count: int  # the detector's count on frames it examined, else 1 or 0 (the tracked face)
     counted: bool  # whether the detector examined this frame for other faces
 
@@ -67,7 +68,7 @@ class FaceTracker:
     def __init__(self, count_interval_s: float = 0.0) -> None:
         self._count_interval_s = count_interval_s
         self._last_count_s = -np.inf
-        self._frames: queue.SimpleQueue[tuple[np.ndarray, int | None] | None] = queue.SimpleQueue()
+        self._frames: queue.SimpleQueue[tuple[npt.NDArray[np.uint8], int | None] | None] = queue.SimpleQueue()
         self._faces: list[FrameFaces] = []
         self._error: BaseException | None = None
         self._abandoned = False
@@ -84,7 +85,7 @@ class FaceTracker:
             self._frames.put(None)
             self._thread.join()
 
-    def feed(self, frame: np.ndarray, time_s: float) -> None:
+    def feed(self, frame: npt.NDArray[np.uint8], time_s: float) -> None:
         count = None
         # 10 % tolerance for timestamp jitter, as in the decoder's frame selection.
         if time_s - self._last_count_s >= 0.9 * self._count_interval_s:
@@ -116,24 +117,26 @@ class FaceTracker:
             self._error = error
 
 
-def count_faces(frame: np.ndarray) -> int:
+def count_faces(frame: npt.NDArray[np.uint8]) -> int:
     """Faces MediaPipe's short-range detector finds in a BGR frame."""
     _, detector = _load_models()
     with _detector_lock:
         return len(detector.process(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)).detections or ())
 
 
-def track_faces(frames: Sequence[np.ndarray], timestamps: Sequence[float] | None = None,
+def track_faces(frames: Sequence[npt.NDArray[np.uint8]], timestamps: Sequence[float] | None = None,
                 count_interval_s: float = 0.0) -> tuple[FrameFaces, ...]:
     """The tracked face in each BGR frame of one video, with faces counted every `count_interval_s` of
     the `timestamps` (every frame by default)."""
     with FaceTracker(count_interval_s if timestamps is not None else 0.0) as tracker:
-        for frame, time_s in zip(frames, timestamps if timestamps is not None else [0.0] * len(frames)):
+        # strict=False: the caller's timestamps are not checked against its frames.
+        for frame, time_s in zip(frames, timestamps if timestamps is not None else [0.0] * len(frames),
+                                 strict=False):
             tracker.feed(frame, time_s)
         return tracker.finish()
 
 
-def _to_pixels(landmarks: Any, width: int, height: int) -> np.ndarray:
+def _to_pixels(landmarks: Any, width: int, height: int) -> npt.NDArray[np.float64]:
     points = np.array([(p.x, p.y, p.z) for p in landmarks], dtype=np.float64)
     # MediaPipe's z uses roughly the same scale as x (normalised by the image width).
     return points * np.array([width, height, width], dtype=np.float64)

@@ -12,8 +12,10 @@ from enum import StrEnum
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from biometrics.face_detection import LEFT_EYE, NOSE_TIP, RIGHT_EYE, DetectedFace
+from biometrics.head_pose import NO_DISTORTION
 
 # dlib's encoder input: a 150x150 chip aligned on the landmarks with 25% padding (its own defaults).
 CHIP_SIZE = 150
@@ -57,6 +59,9 @@ class FaceQualityPolicy:
     document_ghost_ratio: float = 0.6
 
 
+DEFAULT_QUALITY_POLICY = FaceQualityPolicy()
+
+
 @dataclass(frozen=True)
 class FaceQuality:
     inter_eye_px: float
@@ -77,7 +82,7 @@ class FaceQuality:
         }
 
 
-def measure_quality(face: DetectedFace, chip: np.ndarray, image_shape: tuple[int, ...]) -> FaceQuality:
+def measure_quality(face: DetectedFace, chip: npt.NDArray[np.uint8], image_shape: tuple[int, ...]) -> FaceQuality:
     """Quality of `face`; `chip` is its aligned encoder chip (sharpness is measured there, at a fixed scale)."""
     yaw, pitch = head_pose(face.landmarks, image_shape)
     grey_chip = cv2.cvtColor(chip, cv2.COLOR_RGB2GRAY)
@@ -104,7 +109,7 @@ def refusal_reasons(quality: FaceQuality, policy: FaceQualityPolicy) -> tuple[Fa
     return tuple(reason for refused, reason in checks if refused)
 
 
-def eye_aspect_ratio(eye: np.ndarray) -> float:
+def eye_aspect_ratio(eye: npt.NDArray[np.float64]) -> float:
     """(|p2-p6| + |p3-p5|) / (2 |p1-p4|) over the six landmarks of one eye: ~0.3 open, ~0.1 closed."""
     vertical = np.linalg.norm(eye[1] - eye[5]) + np.linalg.norm(eye[2] - eye[4])
     horizontal = np.linalg.norm(eye[0] - eye[3])
@@ -120,11 +125,11 @@ _HEAD_MODEL = np.array([
 _HEAD_MODEL_LANDMARKS = [NOSE_TIP, 8, 36, 45, 48, 54]
 
 
-def head_pose(landmarks: np.ndarray, image_shape: tuple[int, ...]) -> tuple[float, float]:
+def head_pose(landmarks: npt.NDArray[np.float64], image_shape: tuple[int, ...]) -> tuple[float, float]:
     """(yaw, pitch) in degrees from six landmarks (solvePnP, focal length ~ image width, no distortion)."""
     height, width = image_shape[:2]
     camera = np.array([[width, 0, width / 2], [0, width, height / 2], [0, 0, 1]], dtype=np.float64)
-    ok, rotation_vector, _ = cv2.solvePnP(_HEAD_MODEL, landmarks[_HEAD_MODEL_LANDMARKS], camera, None,
+    ok, rotation_vector, _ = cv2.solvePnP(_HEAD_MODEL, landmarks[_HEAD_MODEL_LANDMARKS], camera, NO_DISTORTION,
                                           flags=cv2.SOLVEPNP_ITERATIVE)
     if not ok:
         return float("nan"), float("nan")

@@ -13,11 +13,13 @@ from enum import StrEnum
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from biometrics.face_detection import Box, DetectedFace, as_rgb, confirmed, detect_faces
 from biometrics.face_quality import (
     CHIP_PADDING,
     CHIP_SIZE,
+    DEFAULT_QUALITY_POLICY,
     FaceQuality,
     FaceQualityPolicy,
     FaceReason,
@@ -40,8 +42,8 @@ class FaceRole(StrEnum):
 
 @dataclass(frozen=True)
 class FaceSample:
-    chip: np.ndarray  # 150x150 RGB, aligned on the landmarks: the encoder's input
-    crop: np.ndarray  # RGB crop of the source image around the face (evidence)
+    chip: npt.NDArray[np.uint8]  # 150x150 RGB, aligned on the landmarks: the encoder's input
+    crop: npt.NDArray[np.uint8]  # RGB crop of the source image around the face (evidence)
     box: Box  # face box in the source image
     quality: FaceQuality
 
@@ -67,7 +69,7 @@ class SelfieSelection:
         return FaceReason.MULTIPLE_FACES in self.reasons
 
 
-def sample_face(image: np.ndarray, role: FaceRole, policy: FaceQualityPolicy) -> FaceSample | FaceRefusal:
+def sample_face(image: npt.NDArray[np.uint8], role: FaceRole, policy: FaceQualityPolicy) -> FaceSample | FaceRefusal:
     """The one face of `image` as a sample, or a refusal saying why there is none."""
     rgb = as_rgb(image)
     faces = detect_faces(rgb)
@@ -85,8 +87,8 @@ def sample_face(image: np.ndarray, role: FaceRole, policy: FaceQualityPolicy) ->
                       quality=quality)
 
 
-def extract_document_portrait(document_image: np.ndarray,
-                              policy: FaceQualityPolicy = FaceQualityPolicy()) -> FaceSample | FaceRefusal:
+def extract_document_portrait(document_image: npt.NDArray[np.uint8],
+                              policy: FaceQualityPolicy = DEFAULT_QUALITY_POLICY) -> FaceSample | FaceRefusal:
     """The portrait of a document image: its largest face (ghost images ignored), or a refusal."""
     return sample_face(document_image, FaceRole.DOCUMENT, policy)
 
@@ -100,7 +102,7 @@ class SelfieCandidates:
     fails the comparison.
     """
 
-    def __init__(self, frames: Sequence[np.ndarray], policy: FaceQualityPolicy = FaceQualityPolicy(),
+    def __init__(self, frames: Sequence[npt.NDArray[np.uint8]], policy: FaceQualityPolicy = DEFAULT_QUALITY_POLICY,
                  max_candidates: int = 10) -> None:
         self._frames = frames
         self._policy = policy
@@ -132,17 +134,19 @@ class SelfieCandidates:
         return SelfieSelection(tuple(self._samples), tuple(self._indices), tuple(self._refusals))
 
 
-def face_chip(rgb: np.ndarray, face: DetectedFace) -> np.ndarray:
+def face_chip(rgb: npt.NDArray[np.uint8], face: DetectedFace) -> npt.NDArray[np.uint8]:
     """The aligned chip dlib's encoder expects (same size and padding it uses internally)."""
     import dlib
 
     box = face.box
     rect = dlib.rectangle(box.left, box.top, box.left + box.width, box.top + box.height)
     shape = dlib.full_object_detection(rect, [dlib.point(round(x), round(y)) for x, y in face.landmarks])
-    return dlib.get_face_chip(rgb, shape, size=CHIP_SIZE, padding=CHIP_PADDING)
+    chip: npt.NDArray[np.uint8] = dlib.get_face_chip(rgb, shape, size=CHIP_SIZE, padding=CHIP_PADDING)
+    return chip
 
 
-def _other_faces(rgb: np.ndarray, faces: list[DetectedFace], role: FaceRole, policy: FaceQualityPolicy) -> bool:
+def _other_faces(rgb: npt.NDArray[np.uint8], faces: list[DetectedFace], role: FaceRole,
+                 policy: FaceQualityPolicy) -> bool:
     """Whether faces beyond the largest one count as other people.
 
     Only faces large enough to be matched count (a face in a distant poster does not), and only
@@ -160,7 +164,7 @@ def _other_faces(rgb: np.ndarray, faces: list[DetectedFace], role: FaceRole, pol
     return False
 
 
-def _frame_sharpness(frame: np.ndarray) -> float:
+def _frame_sharpness(frame: npt.NDArray[np.uint8]) -> float:
     grey = cv2.cvtColor(as_rgb(frame), cv2.COLOR_RGB2GRAY)
     scale = _RANKING_SIDE / max(grey.shape)
     if scale < 1.0:

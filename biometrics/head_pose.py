@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 # Face-mesh indices. "Right"/"left" are the PERSON's: their right eye is on the image's left.
 NOSE_TIP = 1
@@ -50,18 +51,22 @@ class HeadPose:
     roll: float
 
 
-def camera_matrix(width: int, height: int) -> np.ndarray:
+def camera_matrix(width: int, height: int) -> npt.NDArray[np.float64]:
     """A pinhole camera with a focal length of one image width: phones' front cameras are near it,
     and the angles are insensitive to the exact value at selfie distances."""
     focal = float(max(width, height))
     return np.array([[focal, 0.0, width / 2.0], [0.0, focal, height / 2.0], [0.0, 0.0, 1.0]])
 
 
-def estimate_pose(landmarks: np.ndarray, width: int, height: int) -> HeadPose:
+# No lens distortion: OpenCV reads an empty array as it reads None (its stubs only accept an array).
+NO_DISTORTION = np.empty(0)
+
+
+def estimate_pose(landmarks: npt.NDArray[np.float64], width: int, height: int) -> HeadPose:
     """Yaw, pitch, roll of one face given its mesh landmarks (x, y in pixels)."""
     image_points = landmarks[list(_PNP_INDICES), :2].astype(np.float64)
     ok, rvec, _ = cv2.solvePnP(
-        _MODEL_POINTS, image_points, camera_matrix(width, height), None, flags=cv2.SOLVEPNP_ITERATIVE
+        _MODEL_POINTS, image_points, camera_matrix(width, height), NO_DISTORTION, flags=cv2.SOLVEPNP_ITERATIVE
     )
     if not ok:
         raise ValueError("solvePnP found no pose")
@@ -76,13 +81,14 @@ MESH_POINTS = 468  # the face mesh proper (the 10 iris points follow the gaze, n
 SUBNASALE = 2
 
 
-def upper_face_points(landmarks: np.ndarray) -> np.ndarray:
+def upper_face_points(landmarks: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
     """Indices of the mesh points above the base of the nose: forehead, brows, eyes, nose, upper cheeks.
     The mouth and jaw are left out because opening the mouth moves them without any head rotation."""
     return np.flatnonzero(landmarks[:MESH_POINTS, 1] < landmarks[SUBNASALE, 1])
 
 
-def relative_pitch(reference: np.ndarray, landmarks: np.ndarray, points: np.ndarray) -> float:
+def relative_pitch(reference: npt.NDArray[np.float64], landmarks: npt.NDArray[np.float64],
+                   points: npt.NDArray[np.intp]) -> float:
     """Pitch (degrees, > 0 looking up) of the rotation taking the face of `reference` to that of
     `landmarks`, fitted on `points` in 3D (x, y and MediaPipe's depth; Kabsch, scale-free).
 
@@ -99,12 +105,12 @@ def relative_pitch(reference: np.ndarray, landmarks: np.ndarray, points: np.ndar
     return -float(cv2.RQDecomp3x3(rotation)[0][0])
 
 
-def eye_aspect_ratio(landmarks: np.ndarray) -> float:
+def eye_aspect_ratio(landmarks: npt.NDArray[np.float64]) -> float:
     """Mean of both eyes' (sum of two lid distances) / (2 x eye width); ~0.25-0.35 open, < 0.15 closed."""
     return float(np.mean([_ear(landmarks, RIGHT_EYE_EAR), _ear(landmarks, LEFT_EYE_EAR)]))
 
 
-def _ear(landmarks: np.ndarray, indices: tuple[int, ...]) -> float:
+def _ear(landmarks: npt.NDArray[np.float64], indices: tuple[int, ...]) -> float:
     p = landmarks[list(indices), :2]
     width = np.linalg.norm(p[0] - p[3])
     if width == 0:
@@ -112,13 +118,13 @@ def _ear(landmarks: np.ndarray, indices: tuple[int, ...]) -> float:
     return float((np.linalg.norm(p[1] - p[5]) + np.linalg.norm(p[2] - p[4])) / (2.0 * width))
 
 
-def mouth_opening_ratio(landmarks: np.ndarray) -> float:
+def mouth_opening_ratio(landmarks: npt.NDArray[np.float64]) -> float:
     """Inner-lip gap / inner mouth width: ~0 closed, > 0.4 wide open."""
     gap = np.linalg.norm(landmarks[UPPER_LIP_INNER, :2] - landmarks[LOWER_LIP_INNER, :2])
     width = np.linalg.norm(landmarks[MOUTH_RIGHT_INNER, :2] - landmarks[MOUTH_LEFT_INNER, :2])
     return float(gap / width) if width > 0 else 0.0
 
 
-def inter_ocular_distance(landmarks: np.ndarray) -> float:
+def inter_ocular_distance(landmarks: npt.NDArray[np.float64]) -> float:
     """Distance between the outer eye corners in pixels: the face's scale for normalised measures."""
     return float(np.linalg.norm(landmarks[RIGHT_EYE_OUTER, :2] - landmarks[LEFT_EYE_OUTER, :2]))

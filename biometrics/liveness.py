@@ -15,10 +15,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from biometrics.challenge import Action
 from biometrics.face_detection import box_from_mesh
@@ -36,7 +37,8 @@ from verification.common.outcome import CheckStatus
 
 logger = logging.getLogger(__name__)
 
-FaceEncoder = Callable[[np.ndarray, np.ndarray], np.ndarray | None]  # (BGR frame, face mesh) -> encoding
+# (BGR frame, face mesh) -> encoding
+FaceEncoder = Callable[[npt.NDArray[np.uint8], npt.NDArray[np.float64]], npt.NDArray[np.float64] | None]
 
 
 class LivenessReason(StrEnum):
@@ -137,16 +139,16 @@ class LivenessResult:
 class FaceSeries:
     """Per retained frame: the main face's measures (NaN where no face) and the face count."""
 
-    times: np.ndarray
-    counts: np.ndarray
-    yaw: np.ndarray
-    pitch: np.ndarray
-    ear: np.ndarray
-    mar: np.ndarray
-    landmarks: tuple[np.ndarray | None, ...]
+    times: npt.NDArray[np.float64]
+    counts: npt.NDArray[np.intp]
+    yaw: npt.NDArray[np.float64]
+    pitch: npt.NDArray[np.float64]
+    ear: npt.NDArray[np.float64]
+    mar: npt.NDArray[np.float64]
+    landmarks: tuple[npt.NDArray[np.float64] | None, ...]
 
     @property
-    def has_face(self) -> np.ndarray:
+    def has_face(self) -> npt.NDArray[np.bool_]:
         return ~np.isnan(self.yaw)
 
 
@@ -192,7 +194,9 @@ def check_liveness(
         reasons.append(LivenessReason.FACE_CHANGED)
 
     pad_input = PadInput(clip, series.landmarks, pose_deviation(series))
-    pad = tuple(signal.measure(pad_input) for signal in (signals if signals is not None else default_signals(thresholds.pad)))
+    if signals is None:
+        signals = default_signals(thresholds.pad)
+    pad = tuple(signal.measure(pad_input) for signal in signals)
     reasons += [p.reason for p in pad if p.reason is not None]
     return _result(reasons, actions, pad, distance, clip, thresholds, challenge)
 
@@ -212,8 +216,8 @@ def measure_series(clip: VideoClip, faces: Sequence[FrameFaces]) -> FaceSeries:
     n = len(clip.frames)
     values = np.full((4, n), np.nan)
     rough_pitch = np.full(n, np.nan)
-    landmarks: list[np.ndarray | None] = []
-    for i, (frame, found) in enumerate(zip(clip.frames, faces)):
+    landmarks: list[npt.NDArray[np.float64] | None] = []
+    for i, (frame, found) in enumerate(zip(clip.frames, faces, strict=True)):
         main = found.main
         landmarks.append(main)
         if main is None:
@@ -242,14 +246,14 @@ def measure_series(clip: VideoClip, faces: Sequence[FrameFaces]) -> FaceSeries:
     )
 
 
-def _present(landmarks: Sequence[np.ndarray | None], index: int) -> np.ndarray:
+def _present(landmarks: Sequence[npt.NDArray[np.float64] | None], index: int) -> npt.NDArray[np.float64]:
     found = landmarks[index]
     if found is None:
         raise ValueError(f"frame {index} has no face")
     return found
 
 
-def pose_deviation(series: FaceSeries) -> np.ndarray:
+def pose_deviation(series: FaceSeries) -> npt.NDArray[np.float64]:
     """Angular distance (degrees) of the head from its neutral pose, per frame."""
     return np.hypot(series.yaw - np.nanmedian(series.yaw), series.pitch - np.nanmedian(series.pitch))
 
@@ -266,7 +270,8 @@ def detect_events(series: FaceSeries, t: LivenessThresholds) -> list[ActionEvent
     )
     for action, signal, threshold in excursions:
         for start, end, peak in _excursions(signal, threshold, threshold * t.return_fraction, t.min_action_frames):
-            events.append(ActionEvent(action, float(series.times[start]), float(series.times[end]), float(signal[peak])))
+            events.append(ActionEvent(action, float(series.times[start]), float(series.times[end]),
+                                      float(signal[peak])))
     events += _blinks(series, t)
     return sorted(events, key=lambda e: e.start_s)
 
@@ -292,7 +297,8 @@ def match_challenge(challenge: Sequence[Action], events: Sequence[ActionEvent]) 
     return tuple(results)
 
 
-def _excursions(signal: np.ndarray, threshold: float, back: float, min_frames: int) -> list[tuple[int, int, int]]:
+def _excursions(signal: npt.NDArray[np.float64], threshold: float, back: float,
+                min_frames: int) -> list[tuple[int, int, int]]:
     """(start, end, peak) frame indices of each run where `signal` exceeds `threshold` for at least
     `min_frames` frames and then comes back below `back`. NaN (no face) neither starts nor ends a run."""
     runs: list[tuple[int, int, int]] = []
@@ -383,11 +389,13 @@ def _face_distance(clip: VideoClip, series: FaceSeries, samples: int, encoder: F
     return max(float(np.linalg.norm(a - b)) for k, a in enumerate(encodings) for b in encodings[k + 1:])
 
 
-def _default_encoder(frame: np.ndarray, landmarks: np.ndarray) -> np.ndarray | None:
+def _default_encoder(frame: npt.NDArray[np.uint8],
+                     landmarks: npt.NDArray[np.float64]) -> npt.NDArray[np.float64] | None:
     from biometrics.face_matching import face_encoding  # dlib: loaded only when continuity is checked
 
     # Video frames are BGR, dlib reads RGB. The tracked face's box spares a detection (~25 ms a sample).
-    return face_encoding(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB), box_from_mesh(landmarks, frame.shape))
+    rgb = cast(npt.NDArray[np.uint8], cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))  # OpenCV's stubs lose the dtype
+    return face_encoding(rgb, box_from_mesh(landmarks, frame.shape))
 
 
 def _result(reasons: list[str], actions: tuple[ActionResult, ...], pad: tuple[PadScore, ...],
@@ -405,7 +413,7 @@ def _result(reasons: list[str], actions: tuple[ActionResult, ...], pad: tuple[Pa
     return LivenessResult(status, score, actions, pad, unique, distance, len(clip.frames), clip.duration_s, thresholds)
 
 
-def _median3(values: np.ndarray) -> np.ndarray:
+def _median3(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     if values.size < 3:
         return values.copy()
     padded = np.concatenate(([values[0]], values, [values[-1]]))

@@ -13,9 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import cast
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +25,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_MAX_PIXELS = 3840 * 2160
 DEFAULT_TRACKING_SIDE = 640
 
-FrameSink = Callable[[np.ndarray, float], None]  # a kept frame (BGR) and its time in seconds
+FrameSink = Callable[[npt.NDArray[np.uint8], float], None]  # a kept frame (BGR) and its time in seconds
 
 
 class VideoDecodeReason(StrEnum):
@@ -45,7 +47,7 @@ class VideoDecodeError(Exception):
 class VideoClip:
     """Retained frames (BGR uint8, downscaled by `scale`) and where they came from."""
 
-    frames: tuple[np.ndarray, ...]
+    frames: tuple[npt.NDArray[np.uint8], ...]
     timestamps: tuple[float, ...]  # seconds, container time of each retained frame
     decoded_timestamps: tuple[float, ...]  # seconds, container time of every decoded frame
     source_fps: float  # as declared by the container
@@ -107,7 +109,7 @@ def _decode(
 ) -> VideoClip:
     scale = min(1.0, tracking_side / max(width, height, 1))
     min_gap_s = 1.0 / max_fps
-    frames: list[np.ndarray] = []
+    frames: list[npt.NDArray[np.uint8]] = []
     timestamps: list[float] = []
     decoded: list[float] = []
     while capture.grab():
@@ -129,10 +131,11 @@ def _decode(
             raise VideoDecodeError(VideoDecodeReason.UNREADABLE, "frame size differs from the header")
         if scale < 1.0:
             frame = cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        frames.append(frame)
+        kept = cast(npt.NDArray[np.uint8], frame)  # 8-bit BGR; OpenCV's stubs only say "a numeric array"
+        frames.append(kept)
         timestamps.append(t)
         if on_frame is not None:
-            on_frame(frame, t)
+            on_frame(kept, t)
     if not frames:
         raise VideoDecodeError(VideoDecodeReason.NO_FRAMES, "no frame could be decoded")
     logger.debug("decoded %d frames, kept %d (%.1f s)", len(decoded), len(frames), decoded[-1] - decoded[0])

@@ -28,6 +28,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
+from verification.common.canonical import canonical
+from verification.common.errors import CodedError
+
 logger = logging.getLogger(__name__)
 
 ALGORITHM = "ES256"
@@ -45,11 +48,11 @@ class KeyRingErrorCode(StrEnum):
     WRONG_CURVE = "key_wrong_curve"
 
 
-class KeyRingError(Exception):
+class KeyRingError(CodedError):
+    code: KeyRingErrorCode
+
     def __init__(self, code: KeyRingErrorCode, detail: str) -> None:
-        super().__init__(f"{code.value}: {detail}")
-        self.code = code
-        self.detail = detail
+        super().__init__(code, detail)
 
 
 def _b64url_uint(value: int) -> str:
@@ -59,12 +62,8 @@ def _b64url_uint(value: int) -> str:
 def thumbprint(public_key: ec.EllipticCurvePublicKey) -> str:
     """RFC 7638 JWK thumbprint (SHA-256, base64url) of a P-256 public key."""
     numbers = public_key.public_numbers()
-    canonical = json.dumps(
-        {"crv": "P-256", "kty": "EC", "x": _b64url_uint(numbers.x), "y": _b64url_uint(numbers.y)},
-        separators=(",", ":"),
-        sort_keys=True,
-    )
-    return base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode()
+    members = canonical({"crv": "P-256", "kty": "EC", "x": _b64url_uint(numbers.x), "y": _b64url_uint(numbers.y)})
+    return base64.urlsafe_b64encode(hashlib.sha256(members).digest()).rstrip(b"=").decode()
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,14 @@ the endpoint accepts; the spool file is removed whatever happens.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
+
+from storage.streams import StreamDigest
 
 SNIFF_BYTES = 64
 
@@ -22,10 +23,6 @@ class MediaType(StrEnum):
     PNG = "image/png"
     MP4 = "video/mp4"
     WEBM = "video/webm"
-
-    @property
-    def is_image(self) -> bool:
-        return self in (MediaType.JPEG, MediaType.PNG)
 
     @property
     def extension(self) -> str:
@@ -67,22 +64,24 @@ class UploadSpool:
         fd, name = tempfile.mkstemp(prefix="idv-upload-", dir=directory)
         self._file = os.fdopen(fd, "wb")
         self.path = Path(name)
-        self._hash = hashlib.sha256()
+        self._digest = StreamDigest()
         self._head = b""
-        self.size = 0
+
+    @property
+    def size(self) -> int:
+        return self._digest.size
 
     def write(self, chunk: bytes) -> None:
-        self.size += len(chunk)
-        if self.size > self.limit:
+        if self.size + len(chunk) > self.limit:
             raise UploadTooLarge(self.limit)
         if len(self._head) < SNIFF_BYTES:
             self._head += chunk[: SNIFF_BYTES - len(self._head)]
-        self._hash.update(chunk)
+        self._digest.update(chunk)
         self._file.write(chunk)
 
     def finish(self) -> SpooledUpload:
         self._file.close()
-        return SpooledUpload(self.path, self.size, self._hash.hexdigest(), sniff(self._head))
+        return SpooledUpload(self.path, self.size, self._digest.sha256, sniff(self._head))
 
     def __enter__(self) -> UploadSpool:
         return self

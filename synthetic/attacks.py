@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from biometrics.challenge import Action
 from synthetic.camera import desk_background
@@ -45,22 +46,23 @@ class AttackType(StrEnum):
 Size = tuple[int, int]
 
 
-def flat_photo(portrait: np.ndarray, actions: Sequence[Action], path: Path, *, rng: np.random.Generator,
+def flat_photo(portrait: npt.NDArray[np.uint8], actions: Sequence[Action], path: Path, *, rng: np.random.Generator,
                fps: float = 15, size: Size = (640, 480), seconds_per_action: float = 1.2) -> SelfieVideo:
     """A printed photo held up to the camera and turned, tilted and shifted as a plane in step with the
     challenge's head movements (blinks and mouth openings cannot be performed)."""
     plan = choreograph(actions, fps=fps, seconds_per_action=seconds_per_action, rng=rng)
     border = round(portrait.shape[1] * rng.uniform(0.0, 0.08))  # some prints are trimmed to the face
-    photo = cv2.copyMakeBorder(portrait, border, border, border, border, cv2.BORDER_CONSTANT,
-                               value=(235, 238, 240))
-    scene = cv2.GaussianBlur(desk_background(size, rng), (0, 0), 3)
+    # cast: OpenCV's stubs type its results as any numeric array; 8-bit images stay 8-bit.
+    photo = cast(npt.NDArray[np.uint8], cv2.copyMakeBorder(portrait, border, border, border, border,
+                                                     cv2.BORDER_CONSTANT, value=(235, 238, 240)))
+    scene = cast(npt.NDArray[np.uint8], cv2.GaussianBlur(desk_background(size, rng), (0, 0), 3))
     # The print fills about the same part of the frame as a real face would; sometimes its edges leave it.
     height_fraction = rng.uniform(0.85, 1.25)
     focal = 1.1 * size[0]
     shift_gain = rng.uniform(0.0, 0.12) * size[0]  # attackers also slide the print the way the nose would go
     camera = PhoneCamera(size, size, fps, rng)
 
-    def frames() -> Iterator[np.ndarray]:
+    def frames() -> Iterator[npt.NDArray[np.uint8]]:
         for index, pose in enumerate(plan.poses):
             shift = (shift_gain * np.sin(np.deg2rad(pose.yaw)) / np.sin(np.deg2rad(35)),
                      -shift_gain * np.sin(np.deg2rad(pose.pitch)) / np.sin(np.deg2rad(35)))
@@ -73,7 +75,7 @@ def flat_photo(portrait: np.ndarray, actions: Sequence[Action], path: Path, *, r
                        f"printed photo, border {border} px, height {height_fraction:.2f} x frame")
 
 
-def screen_replay(portrait: np.ndarray, actions: Sequence[Action], path: Path, *, rng: np.random.Generator,
+def screen_replay(portrait: npt.NDArray[np.uint8], actions: Sequence[Action], path: Path, *, rng: np.random.Generator,
                   fps: float = 15, size: Size = (640, 480), seconds_per_action: float = 1.2) -> SelfieVideo:
     """A bona fide recording replayed on a phone or monitor screen and filmed."""
     model = build_face_model(portrait, canvas_aspect=size[0] / size[1])
@@ -87,7 +89,7 @@ def screen_replay(portrait: np.ndarray, actions: Sequence[Action], path: Path, *
     return SelfieVideo(Path(path), fps, size, count, plan.timeline, AttackType.SCREEN_REPLAY, screen.describe())
 
 
-def frozen(portrait: np.ndarray, actions: Sequence[Action], path: Path, *, rng: np.random.Generator,
+def frozen(portrait: npt.NDArray[np.uint8], actions: Sequence[Action], path: Path, *, rng: np.random.Generator,
            fps: float = 15, size: Size = (640, 480), seconds_per_action: float = 1.2,
            mode: Literal["hold", "stalls"] | None = None) -> SelfieVideo:
     """A bona fide video whose stream freezes: either one frame held for 2-3 s, or 2-3 stalls of 0.8-1.4 s
@@ -108,13 +110,13 @@ def frozen(portrait: np.ndarray, actions: Sequence[Action], path: Path, *, rng: 
         stalls = int(rng.integers(2, 4))
         lengths = [int(rng.uniform(0.8, 1.4) * fps) for _ in range(stalls)]
         starts = np.sort(rng.choice(np.arange(int(0.3 * fps), count - max(lengths)), size=stalls, replace=False))
-        for start, length in zip(starts, lengths):
+        for start, length in zip(starts, lengths, strict=True):
             source[start:start + length] = start
         note = f"{stalls} stalls of {min(lengths) / fps:.1f}-{max(lengths) / fps:.1f} s"
     camera = PhoneCamera(model.size, size, fps, rng)
 
-    def frames() -> Iterator[np.ndarray]:
-        held_index, held = -1, np.empty(0)
+    def frames() -> Iterator[npt.NDArray[np.uint8]]:
+        held_index, held = -1, np.empty(0, np.uint8)
         for index, wanted in enumerate(source):
             if wanted != held_index:
                 held_index, held = int(wanted), camera.capture(render_face(model, plan.poses[wanted]), index)
@@ -124,7 +126,7 @@ def frozen(portrait: np.ndarray, actions: Sequence[Action], path: Path, *, rng: 
     return SelfieVideo(Path(path), fps, size, written, plan.timeline, AttackType.FROZEN, note)
 
 
-def wrong_order(portrait: np.ndarray, actions: Sequence[Action], path: Path, *, rng: np.random.Generator,
+def wrong_order(portrait: npt.NDArray[np.uint8], actions: Sequence[Action], path: Path, *, rng: np.random.Generator,
                 fps: float = 15, size: Size = (640, 480), seconds_per_action: float = 1.2) -> SelfieVideo:
     """A live-looking video performing the challenge's actions in a different order (a single-action
     challenge is answered with another action)."""
@@ -137,7 +139,8 @@ def wrong_order(portrait: np.ndarray, actions: Sequence[Action], path: Path, *, 
                        "performed " + ",".join(performed))
 
 
-def second_person(portrait: np.ndarray, actions: Sequence[Action], path: Path, *, other: np.ndarray,
+def second_person(portrait: npt.NDArray[np.uint8], actions: Sequence[Action], path: Path, *,
+                  other: npt.NDArray[np.uint8],
                   rng: np.random.Generator, fps: float = 15, size: Size = (640, 480),
                   seconds_per_action: float = 1.2, mode: Literal["swap", "beside"] | None = None) -> SelfieVideo:
     """The challenge performed, but `other` (another identity) either takes over after the first action
@@ -152,7 +155,7 @@ def second_person(portrait: np.ndarray, actions: Sequence[Action], path: Path, *
         start = int((first_end + 0.1) * fps)
         note = f"swap to another person at {start / fps:.1f} s"
 
-        def canvas(index: int) -> np.ndarray:
+        def canvas(index: int) -> npt.NDArray[np.uint8]:
             return render_face(intruder if index >= start else model, plan.poses[index])
     else:
         start = int(rng.uniform(0.3, first_end) * fps)
@@ -161,7 +164,7 @@ def second_person(portrait: np.ndarray, actions: Sequence[Action], path: Path, *
         cutout = _head_cutout(intruder, scale=rng.uniform(0.85, 1.0))
         note = f"second face at the {side} from {start / fps:.1f} s to {stop / fps:.1f} s"
 
-        def canvas(index: int) -> np.ndarray:
+        def canvas(index: int) -> npt.NDArray[np.uint8]:
             frame = render_face(model, plan.poses[index])
             return _paste_beside(frame, cutout, side) if start <= index < stop else frame
 
@@ -183,17 +186,19 @@ class _Screen:
         self.band_speed = rng.uniform(0.3, 1.2)  # frame heights per second
         inset = np.array([width, height]) * (1 - self.fill) / 2
         jitter = rng.uniform(-0.03, 0.03, size=(4, 2)) * np.array([width, height])
-        screen = np.float32([inset, [width - inset[0], inset[1]], [width - inset[0], height - inset[1]],
-                             [inset[0], height - inset[1]]]) + jitter
-        source = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+        screen = np.array([inset, [width - inset[0], inset[1]], [width - inset[0], height - inset[1]],
+                             [inset[0], height - inset[1]]], dtype=np.float32) + jitter
+        source = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
         self.homography = cv2.getPerspectiveTransform(source, screen.astype(np.float32))
         bezel = cv2.getPerspectiveTransform(source, (screen + (screen - screen.mean(0)) * 0.06).astype(np.float32))
-        room = cv2.GaussianBlur(desk_background(size, rng), (0, 0), 4)
+        # cast: OpenCV's stubs type its results as any numeric array; 8-bit images stay 8-bit.
+        room = cast(npt.NDArray[np.uint8], cv2.GaussianBlur(desk_background(size, rng), (0, 0), 4))
         cv2.fillConvexPoly(room, np.round(cv2.perspectiveTransform(source[None], bezel)[0]).astype(np.int32),
                            (18, 18, 20))
         self.background = room
         # Washed-out, tinted display: one lookup table per channel.
-        levels = np.arange(256, dtype=np.float32)[:, None] * self.contrast * self.cast + 255 * (1 - self.contrast) * 0.55
+        levels = (np.arange(256, dtype=np.float32)[:, None] * self.contrast * self.cast
+                  + 255 * (1 - self.contrast) * 0.55)
         self.tone = np.clip(levels, 0, 255).astype(np.uint8)[None]
         lit_area = cv2.warpPerspective(np.ones((height, width), np.float32), self.homography, size)[..., None]
         ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
@@ -205,7 +210,7 @@ class _Screen:
         self.lit_area = lit_area
         self.rows = np.arange(height, dtype=np.float32)
 
-    def show(self, frame: np.ndarray, index: int) -> np.ndarray:
+    def show(self, frame: npt.NDArray[np.uint8], index: int) -> npt.NDArray[np.uint8]:
         height = self.size[1]
         lit = cv2.LUT(frame, self.tone)
         out = self.background.copy()
@@ -213,14 +218,15 @@ class _Screen:
         centre = (index / self.fps * self.band_speed % 1.2 - 0.1) * height
         band = 0.12 * np.exp(-(((self.rows - centre) / (0.08 * height)) ** 2))
         gain = self.moire * (1 - self.lit_area * band[:, None, None])
-        return np.clip(out * gain, 0, 255).astype(np.uint8)
+        shown: npt.NDArray[np.uint8] = np.clip(out * gain, 0, 255).astype(np.uint8)
+        return shown
 
     def describe(self) -> str:
         return f"screen covering {self.fill:.2f} of the frame, contrast {self.contrast:.2f}"
 
 
 def _plane_quad(width: int, height: int, size: Size, shown_height: float, focal: float, yaw: float,
-                pitch: float, roll: float, shift: tuple[float, float]) -> np.ndarray:
+                pitch: float, roll: float, shift: tuple[float, float]) -> npt.NDArray[np.float32]:
     """Image corners of a `width` x `height` print held facing the camera so it looks `shown_height` px
     tall, then rotated by yaw/pitch/roll (HeadPose conventions) about its centre and shifted."""
     scale = shown_height / height
@@ -233,12 +239,14 @@ def _plane_quad(width: int, height: int, size: Size, shown_height: float, focal:
     rotated = corners @ rotation.T
     depth = focal - rotated[:, 2]  # the print's centre sits `focal` away: unit magnification there
     centre = np.array([size[0] / 2 + shift[0], size[1] / 2 + shift[1]])
-    return (centre + rotated[:, :2] * (focal / depth)[:, None]).astype(np.float32)
+    quad: npt.NDArray[np.float32] = (centre + rotated[:, :2] * (focal / depth)[:, None]).astype(np.float32)
+    return quad
 
 
-def _paste_quad(scene: np.ndarray, image: np.ndarray, quad: np.ndarray) -> np.ndarray:
+def _paste_quad(scene: npt.NDArray[np.uint8], image: npt.NDArray[np.uint8],
+                quad: npt.NDArray[np.float32]) -> npt.NDArray[np.uint8]:
     height, width = image.shape[:2]
-    source = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+    source = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
     homography = cv2.getPerspectiveTransform(source, quad)
     out = scene.copy()
     cv2.warpPerspective(image, homography, (scene.shape[1], scene.shape[0]), dst=out,
@@ -260,7 +268,7 @@ def _other_order(actions: tuple[Action, ...], rng: np.random.Generator) -> tuple
             return order
 
 
-def _head_cutout(model: FaceModel, scale: float) -> tuple[np.ndarray, np.ndarray]:
+def _head_cutout(model: FaceModel, scale: float) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.float32]]:
     """The model's head (face plus hair margin) at rest, scaled, with a feathered elliptic alpha mask."""
     landmarks = detect_landmarks(model.texture)
     x0, y0 = landmarks[:, :2].min(axis=0)
@@ -272,12 +280,14 @@ def _head_cutout(model: FaceModel, scale: float) -> tuple[np.ndarray, np.ndarray
     head = cv2.resize(model.texture[top:bottom, left:right], None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     alpha = np.zeros(head.shape[:2], np.float32)
     centre = (head.shape[1] // 2, head.shape[0] // 2)
-    cv2.ellipse(alpha, centre, (int(head.shape[1] * 0.45), int(head.shape[0] * 0.47)), 0, 0, 360, 1.0, -1)
-    alpha = cv2.GaussianBlur(alpha, (0, 0), max(2.0, head.shape[1] / 30))
-    return head, alpha
+    cv2.ellipse(alpha, centre, (int(head.shape[1] * 0.45), int(head.shape[0] * 0.47)), 0, 0, 360, (1.0,), -1)
+    # cast: OpenCV's stubs type its results as any numeric array; 8-bit images stay 8-bit.
+    feathered = cv2.GaussianBlur(alpha, (0, 0), max(2.0, head.shape[1] / 30))
+    return cast(npt.NDArray[np.uint8], head), cast(npt.NDArray[np.float32], feathered)
 
 
-def _paste_beside(frame: np.ndarray, cutout: tuple[np.ndarray, np.ndarray], side: str) -> np.ndarray:
+def _paste_beside(frame: npt.NDArray[np.uint8], cutout: tuple[npt.NDArray[np.uint8], npt.NDArray[np.float32]],
+                  side: str) -> npt.NDArray[np.uint8]:
     head, alpha = cutout
     height, width = frame.shape[:2]
     h, w = head.shape[:2]
@@ -291,14 +301,14 @@ def _paste_beside(frame: np.ndarray, cutout: tuple[np.ndarray, np.ndarray], side
     return out
 
 
-def render_attack(attack: AttackType, portrait: np.ndarray, actions: Sequence[Action], path: Path, *,
-                  other: np.ndarray, rng: np.random.Generator, fps: float = 15, size: Size = (640, 480),
+def render_attack(attack: AttackType, portrait: npt.NDArray[np.uint8], actions: Sequence[Action], path: Path, *,
+                  other: npt.NDArray[np.uint8], rng: np.random.Generator, fps: float = 15, size: Size = (640, 480),
                   seconds_per_action: float = 1.2) -> SelfieVideo:
     """Write an attack video of type `attack` against the challenge `actions`; `other` is the second
     identity's portrait (used by second_person only)."""
-    options = {"rng": rng, "fps": fps, "size": size, "seconds_per_action": seconds_per_action}
     if attack is AttackType.SECOND_PERSON:
-        return second_person(portrait, actions, path, other=other, **options)
+        return second_person(portrait, actions, path, other=other, rng=rng, fps=fps, size=size,
+                             seconds_per_action=seconds_per_action)
     render = {AttackType.FLAT_PHOTO: flat_photo, AttackType.SCREEN_REPLAY: screen_replay,
               AttackType.FROZEN: frozen, AttackType.WRONG_ORDER: wrong_order}[attack]
-    return render(portrait, actions, path, **options)
+    return render(portrait, actions, path, rng=rng, fps=fps, size=size, seconds_per_action=seconds_per_action)

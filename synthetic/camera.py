@@ -6,9 +6,11 @@ Every effect is parameterised and drawn from the caller's seeded generator, so a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 
 @dataclass(frozen=True)
@@ -34,18 +36,21 @@ class CameraEffects:
                    lighting=0.35)
 
 
-def photograph(image: np.ndarray, effects: CameraEffects, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def photograph(image: npt.NDArray[np.uint8], effects: CameraEffects,
+               rng: np.random.Generator) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.float64]]:
     """`image` as if photographed on a desk. Returns the photo and the 3x3 homography mapping the
     document's pixel coordinates into the photo's."""
     height, width = image.shape[:2]
     out_w, out_h = int(width * (1 + 2 * effects.margin)), int(height * (1 + 2 * effects.margin))
-    corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
-    centre = np.float32([out_w / 2, out_h / 2])
+    corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
+    centre = np.array([out_w / 2, out_h / 2], dtype=np.float32)
     angle = np.deg2rad(rng.uniform(-effects.rotation_deg, effects.rotation_deg))
-    rotation = np.float32([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-    jitter = rng.uniform(-effects.perspective, effects.perspective, size=(4, 2)) * np.float32([width, height])
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]], dtype=np.float32)
+    jitter = (rng.uniform(-effects.perspective, effects.perspective, size=(4, 2))
+              * np.array([width, height], dtype=np.float32))
     placed = (corners - corners.mean(axis=0) + jitter) @ rotation.T + centre
-    homography = cv2.getPerspectiveTransform(corners, placed.astype(np.float32))
+    # cast: OpenCV's stubs type its results as any numeric array (8-bit images stay 8-bit, matrices float64).
+    homography = cast(npt.NDArray[np.float64], cv2.getPerspectiveTransform(corners, placed.astype(np.float32)))
     desk = desk_background((out_w, out_h), rng)
     warped = cv2.warpPerspective(image, homography, (out_w, out_h), flags=cv2.INTER_LINEAR)
     mask = cv2.warpPerspective(np.full((height, width), 255, np.uint8), homography, (out_w, out_h))
@@ -58,7 +63,7 @@ def photograph(image: np.ndarray, effects: CameraEffects, rng: np.random.Generat
     return photo, homography
 
 
-def desk_background(size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+def desk_background(size: tuple[int, int], rng: np.random.Generator) -> npt.NDArray[np.uint8]:
     """A wood-like or fabric-like desk: low-frequency colour variation plus fine grain."""
     width, height = size
     base = np.array(rng.choice([(60, 90, 130), (120, 120, 115), (40, 45, 50), (150, 160, 170)]), np.float32)
@@ -67,10 +72,11 @@ def desk_background(size: tuple[int, int], rng: np.random.Generator) -> np.ndarr
     grain = cv2.resize(rng.normal(0, 1, (height // 4 + 1, max(1, width // stretch))).astype(np.float32),
                        (width, height), interpolation=cv2.INTER_LINEAR)
     shade = 1 + 0.12 * coarse + 0.06 * grain
-    return np.clip(base[None, None, :] * shade[..., None], 0, 255).astype(np.uint8)
+    desk: npt.NDArray[np.uint8] = np.clip(base[None, None, :] * shade[..., None], 0, 255).astype(np.uint8)
+    return desk
 
 
-def uneven_lighting(image: np.ndarray, strength: float, rng: np.random.Generator) -> np.ndarray:
+def uneven_lighting(image: npt.NDArray[np.uint8], strength: float, rng: np.random.Generator) -> npt.NDArray[np.uint8]:
     """Multiply by a linear brightness ramp in a random direction (a lamp on one side)."""
     if strength <= 0:
         return image
@@ -79,28 +85,29 @@ def uneven_lighting(image: np.ndarray, strength: float, rng: np.random.Generator
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
     ramp = (np.cos(direction) * (xs / width - 0.5) + np.sin(direction) * (ys / height - 0.5))
     gain = 1 + strength * ramp
-    return np.clip(image.astype(np.float32) * gain[..., None], 0, 255).astype(np.uint8)
+    lit: npt.NDArray[np.uint8] = np.clip(image.astype(np.float32) * gain[..., None], 0, 255).astype(np.uint8)
+    return lit
 
 
-def blur(image: np.ndarray, sigma: float) -> np.ndarray:
-    return cv2.GaussianBlur(image, (0, 0), sigma) if sigma > 0.1 else image
+def blur(image: npt.NDArray[np.uint8], sigma: float) -> npt.NDArray[np.uint8]:
+    return cast(npt.NDArray[np.uint8], cv2.GaussianBlur(image, (0, 0), sigma)) if sigma > 0.1 else image
 
 
-def sensor_noise(image: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
+def sensor_noise(image: npt.NDArray[np.uint8], sigma: float, rng: np.random.Generator) -> npt.NDArray[np.uint8]:
     if sigma <= 0:
         return image
     noisy = image.astype(np.int16) + rng.normal(0, sigma, image.shape).astype(np.int16)
     return np.clip(noisy, 0, 255).astype(np.uint8)
 
 
-def exposure(image: np.ndarray, gain: float) -> np.ndarray:
+def exposure(image: npt.NDArray[np.uint8], gain: float) -> npt.NDArray[np.uint8]:
     """Scale brightness (auto-exposure drift); a lookup table keeps it cheap per video frame."""
     table = np.clip(np.arange(256, dtype=np.float32) * gain, 0, 255).astype(np.uint8)
-    return cv2.LUT(image, table)
+    return cast(npt.NDArray[np.uint8], cv2.LUT(image, table))
 
 
-def jpeg(image: np.ndarray, quality: int) -> np.ndarray:
+def jpeg(image: npt.NDArray[np.uint8], quality: int) -> npt.NDArray[np.uint8]:
     ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:
         raise RuntimeError("JPEG encoding failed")
-    return cv2.imdecode(encoded, cv2.IMREAD_COLOR)
+    return cast(npt.NDArray[np.uint8], cv2.imdecode(encoded, cv2.IMREAD_COLOR))

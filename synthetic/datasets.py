@@ -53,8 +53,7 @@ def generate_liveness_set(outdir: Path, bona_fide: int, attacks_per_type: int, r
     labels = [BONA_FIDE] * bona_fide + [str(a) for a in attacks for _ in range(attacks_per_type)]
     jobs = []
     for index, label in enumerate(labels):
-        # draw_actions expects a random.SystemRandom; a seeded random.Random has the same interface.
-        challenge = draw_actions(seeds)  # type: ignore[arg-type]
+        challenge = draw_actions(seeds)
         jobs.append(_VideoJob(f"{label}/{index:04d}.mp4", label, challenge, seeds.getrandbits(63), fps, size))
     _run(_render_video, jobs, outdir, workers)
     rows = [(job.relative_path, ",".join(job.challenge), job.label) for job in jobs]

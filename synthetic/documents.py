@@ -11,9 +11,11 @@ import functools
 import subprocess
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
 from synthetic.camera import CameraEffects, photograph
@@ -25,11 +27,11 @@ Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in image pixels
 
 @dataclass(frozen=True)
 class RenderedDocument:
-    image: np.ndarray  # BGR uint8
+    image: npt.NDArray[np.uint8]  # BGR uint8
     mrz_lines: tuple[str, ...]
     portrait_box: Box
     mrz_box: Box
-    document_quad: np.ndarray  # 4 x 2 float32 corners (tl, tr, br, bl) of the document in `image`
+    document_quad: npt.NDArray[np.float32]  # 4 x 2 float32 corners (tl, tr, br, bl) of the document in `image`
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ _INK = (40, 30, 30)  # RGB, the dark blue-grey of printed visual-zone text
 _MRZ_INK = (18, 18, 22)
 
 
-def render_document(kind: DocumentKind, person: SyntheticPerson, portrait: np.ndarray, *,
+def render_document(kind: DocumentKind, person: SyntheticPerson, portrait: npt.NDArray[np.uint8], *,
                     rng: np.random.Generator, mrz_lines: tuple[str, ...] | None = None,
                     camera: CameraEffects | None = None, ghost: bool = True) -> RenderedDocument:
     """Render `person`'s document of `kind` with `portrait` (BGR). `mrz_lines` overrides the composed
@@ -84,8 +86,9 @@ def render_document(kind: DocumentKind, person: SyntheticPerson, portrait: np.nd
     ghost_w = round(14 * mm) if ghost and kind is not DocumentKind.FR_ID_1988 else 0
     _draw_fields(draw, _fields(kind, person), x0=px + pw + round(4 * mm), y0=py,
                  x1=width - ghost_w - round(4 * mm), y1=mrz_box[1] - round(1.5 * mm))
-    image = cv2.cvtColor(np.asarray(canvas), cv2.COLOR_RGB2BGR)
-    quad = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+    # cast: OpenCV's stubs type its results as any numeric array; 8-bit images stay 8-bit.
+    image = cast(npt.NDArray[np.uint8], cv2.cvtColor(np.asarray(canvas), cv2.COLOR_RGB2BGR))
+    quad = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
     if camera is None:
         return RenderedDocument(image, lines, portrait_box, mrz_box, quad)
     photo, homography = photograph(image, camera, rng)
@@ -93,7 +96,7 @@ def render_document(kind: DocumentKind, person: SyntheticPerson, portrait: np.nd
                             cv2.perspectiveTransform(quad[None], homography)[0])
 
 
-def guilloche(size: tuple[int, int], tint: tuple[int, int, int], rng: np.random.Generator) -> np.ndarray:
+def guilloche(size: tuple[int, int], tint: tuple[int, int, int], rng: np.random.Generator) -> npt.NDArray[np.uint8]:
     """A pale security-print background: interfering wavy line families and a rosette."""
     width, height = size
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
@@ -110,7 +113,8 @@ def guilloche(size: tuple[int, int], tint: tuple[int, int, int], rng: np.random.
     line_colour = base * 0.82
     blend = np.clip(lines, 0, 1)[..., None] * 0.55
     page = base * (1 - blend) + line_colour * blend
-    return page.astype(np.uint8)
+    pattern: npt.NDArray[np.uint8] = page.astype(np.uint8)
+    return pattern
 
 
 def mrz_font_path() -> str:
@@ -184,7 +188,7 @@ def _fitted(path: str, size: int, text: str, width: float) -> ImageFont.FreeType
     return _font(path, size if natural <= width else max(8, int(size * width / natural)))
 
 
-def _paste_ghost(canvas: Image.Image, portrait: np.ndarray, origin: tuple[int, int], width: int) -> None:
+def _paste_ghost(canvas: Image.Image, portrait: npt.NDArray[np.uint8], origin: tuple[int, int], width: int) -> None:
     """A faint grey copy of the portrait, as printed by issuers to deter photo substitution."""
     height = round(width * portrait.shape[0] / portrait.shape[1])
     grey = cv2.cvtColor(cv2.resize(portrait, (width, height), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2GRAY)
@@ -202,9 +206,9 @@ def _passport_date(day: date) -> str:
     return f"{day:%d} {_MONTHS[day.month - 1]} {day:%Y}"
 
 
-def _map_box(box: Box, homography: np.ndarray) -> Box:
+def _map_box(box: Box, homography: npt.NDArray[np.float64]) -> Box:
     x0, y0, x1, y1 = box
-    corners = np.float32([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]])
+    corners = np.array([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]], dtype=np.float32)
     mapped = cv2.perspectiveTransform(corners, homography)[0]
     return (int(np.floor(mapped[:, 0].min())), int(np.floor(mapped[:, 1].min())),
             int(np.ceil(mapped[:, 0].max())), int(np.ceil(mapped[:, 1].max())))
@@ -232,7 +236,7 @@ def _advance_ratio(path: str) -> float:
     return _font(path, 100).getlength("0") / 100
 
 
-def bare_card(portrait: np.ndarray) -> np.ndarray:
+def bare_card(portrait: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     """A plain ID-1 card at ~12 px/mm with only a portrait on the left and a small grey ghost image of it
     on the right: the least a face matcher must handle (any channel order; the ghost is grey)."""
     card = np.full((650, 1030, 3), 225, dtype=np.uint8)

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 from scipy.spatial import Delaunay
 
 # MediaPipe face-mesh indices. The eye contours are FACEMESH_LEFT_EYE / FACEMESH_RIGHT_EYE's points.
@@ -51,30 +53,30 @@ class HeadPose:
 
 @dataclass(frozen=True)
 class _Eye:
-    upper: np.ndarray  # indices of the upper-lid contour, sorted by x
-    lower: np.ndarray  # indices of the lower-lid contour, sorted by x
+    upper: npt.NDArray[np.intp]  # indices of the upper-lid contour, sorted by x
+    lower: npt.NDArray[np.intp]  # indices of the lower-lid contour, sorted by x
 
 
 @dataclass(frozen=True)
 class FaceModel:
-    texture: np.ndarray  # BGR canvas the triangles sample from
-    rest: np.ndarray  # (N, 3) float32: x, y in texture pixels; z towards the camera, in pixels
-    follow: np.ndarray  # (N,) fraction of the head rotation each point follows (0 = static background)
-    triangles: np.ndarray  # (T, 3) int32, Delaunay on the rest positions
-    pivot: np.ndarray  # (3,) centre of head rotation, behind the face
+    texture: npt.NDArray[np.uint8]  # BGR canvas the triangles sample from
+    rest: npt.NDArray[np.float32]  # (N, 3) float32: x, y in texture pixels; z towards the camera, in pixels
+    follow: npt.NDArray[np.float32]  # (N,) fraction of the head rotation each point follows (0 = static background)
+    triangles: npt.NDArray[np.int32]  # (T, 3) int32, Delaunay on the rest positions
+    pivot: npt.NDArray[np.float32]  # (3,) centre of head rotation, behind the face
     face_width: float  # pixels
     eyes: tuple[_Eye, _Eye]
-    mouth_upper: np.ndarray  # inner upper-lip indices (the top edge of an open mouth)
-    mouth_lower: np.ndarray  # inner lower-lip indices (the bottom edge)
-    jaw_weight: np.ndarray  # (N,) how far each point follows the dropping jaw (0..1)
+    mouth_upper: npt.NDArray[np.intp]  # inner upper-lip indices (the top edge of an open mouth)
+    mouth_lower: npt.NDArray[np.intp]  # inner lower-lip indices (the bottom edge)
+    jaw_weight: npt.NDArray[np.float32]  # (N,) how far each point follows the dropping jaw (0..1)
 
     @property
     def size(self) -> tuple[int, int]:
         return self.texture.shape[1], self.texture.shape[0]
 
 
-def build_face_model(portrait: np.ndarray, canvas_aspect: float = 4 / 3,
-                     background: np.ndarray | None = None) -> FaceModel:
+def build_face_model(portrait: npt.NDArray[np.uint8], canvas_aspect: float = 4 / 3,
+                     background: npt.NDArray[np.uint8] | None = None) -> FaceModel:
     """Head model from a BGR portrait. The portrait is centred on a canvas `canvas_aspect` wide (blended
     into `background`, or into its own blurred edges) so a landscape video frame can be cut from it."""
     landmarks = detect_landmarks(portrait)
@@ -115,7 +117,7 @@ def build_face_model(portrait: np.ndarray, canvas_aspect: float = 4 / 3,
     )
 
 
-def render_face(model: FaceModel, pose: HeadPose, focal: float | None = None) -> np.ndarray:
+def render_face(model: FaceModel, pose: HeadPose, focal: float | None = None) -> npt.NDArray[np.uint8]:
     """The model's canvas (BGR, model.size) with the head at `pose`."""
     projected, depth = project(model, pose, focal)
     moving = model.follow[model.triangles].max(axis=1) > 0
@@ -134,7 +136,7 @@ def render_face(model: FaceModel, pose: HeadPose, focal: float | None = None) ->
     ids = np.full((y1 - y0, x1 - x0), len(triangles), np.int32)
     corners = np.round((dst - [x0, y0]) * 16).astype(np.int32)
     for index, triangle in enumerate(corners):
-        cv2.fillConvexPoly(ids, triangle, index, lineType=cv2.LINE_8, shift=4)
+        cv2.fillConvexPoly(ids, triangle, (index,), lineType=cv2.LINE_8, shift=4)
     xs = np.arange(x0, x1, dtype=np.float32)[None, :]
     ys = np.arange(y0, y1, dtype=np.float32)[:, None]
     c = [np.take(column, ids) for column in coefficients]
@@ -149,7 +151,7 @@ def render_face(model: FaceModel, pose: HeadPose, focal: float | None = None) ->
     return frame
 
 
-def _inverse_affines(dst: np.ndarray, src: np.ndarray) -> list[np.ndarray]:
+def _inverse_affines(dst: npt.NDArray[np.float32], src: npt.NDArray[np.float32]) -> list[npt.NDArray[np.float32]]:
     """Per triangle, the affine map from its projected corners `dst` back to its texture corners `src`,
     as six coefficient columns (a, b, c, d, e, f: x_src = a x + b y + c, y_src = d x + e y + f), with a
     trailing entry mapping off-texture. Degenerate (collapsed) triangles map off-texture too."""
@@ -166,16 +168,17 @@ def _inverse_affines(dst: np.ndarray, src: np.ndarray) -> list[np.ndarray]:
     c = np.where(valid, src[:, 0, 0] - a * dst[:, 0, 0] - b * dst[:, 0, 1], -10.0)
     f = np.where(valid, src[:, 0, 1] - d * dst[:, 0, 0] - e * dst[:, 0, 1], -10.0)
     return [np.append(column, value).astype(np.float32)
-            for column, value in zip((a, b, c, d, e, f), (0, 0, -10, 0, 0, -10))]
+            for column, value in zip((a, b, c, d, e, f), (0, 0, -10, 0, 0, -10), strict=True)]
 
 
-def project(model: FaceModel, pose: HeadPose, focal: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+def project(model: FaceModel, pose: HeadPose,
+            focal: float | None = None) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     """Deformed, rotated and projected model points: (N, 2) image positions, (N,) depths towards the camera."""
     return _transform(model, pose, _deform(model, pose), model.follow, focal)
 
 
-def _transform(model: FaceModel, pose: HeadPose, points: np.ndarray, follow: np.ndarray,
-               focal: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _transform(model: FaceModel, pose: HeadPose, points: npt.NDArray[np.float32], follow: npt.NDArray[np.float32],
+               focal: float | None = None) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     relative = points - model.pivot
     rotated = np.empty_like(relative)
     for fraction in np.unique(follow):
@@ -193,14 +196,14 @@ def _transform(model: FaceModel, pose: HeadPose, points: np.ndarray, follow: np.
 
 
 @functools.cache
-def _face_mesh():  # type: ignore[no-untyped-def]
+def _face_mesh() -> Any:  # a MediaPipe graph (MediaPipe has no types)
     import mediapipe as mp
 
     return mp.solutions.face_mesh.FaceMesh(static_image_mode=True, refine_landmarks=True, max_num_faces=1,
                                            min_detection_confidence=0.5)
 
 
-def detect_landmarks(image: np.ndarray) -> np.ndarray:
+def detect_landmarks(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
     """(478, 3) float32: x, y in pixels and z in pixels towards the camera (MediaPipe's z is negative
     towards the camera, in units of the image width)."""
     result = _face_mesh().process(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
@@ -211,7 +214,8 @@ def detect_landmarks(image: np.ndarray) -> np.ndarray:
     return np.array([(p.x * width, p.y * height, -p.z * width) for p in landmarks], np.float32)
 
 
-def _canvas(portrait: np.ndarray, aspect: float, background: np.ndarray | None) -> tuple[np.ndarray, int]:
+def _canvas(portrait: npt.NDArray[np.uint8], aspect: float,
+            background: npt.NDArray[np.uint8] | None) -> tuple[npt.NDArray[np.uint8], int]:
     """The portrait centred on a wider canvas, its left and right edges feathered into the background."""
     height, width = portrait.shape[:2]
     canvas_w = max(width, round(height * aspect))
@@ -219,28 +223,29 @@ def _canvas(portrait: np.ndarray, aspect: float, background: np.ndarray | None) 
     if background is None:
         # Out-of-focus surroundings: the portrait's edge columns smeared outwards.
         padded = cv2.copyMakeBorder(portrait, 0, 0, offset, canvas_w - width - offset, cv2.BORDER_REPLICATE)
-        background = cv2.GaussianBlur(padded, (0, 0), 12)
+        surroundings = cv2.GaussianBlur(padded, (0, 0), 12)
     else:
-        background = cv2.resize(background, (canvas_w, height), interpolation=cv2.INTER_AREA)
+        surroundings = cv2.resize(background, (canvas_w, height), interpolation=cv2.INTER_AREA)
     feather = max(8, width // 10)
     ramp = np.clip(np.minimum(np.arange(width), np.arange(width)[::-1]) / feather, 0, 1).astype(np.float32)
-    canvas = background.astype(np.float32)
+    canvas = surroundings.astype(np.float32)
     part = canvas[:, offset:offset + width]
     canvas[:, offset:offset + width] = part * (1 - ramp[None, :, None]) + portrait * ramp[None, :, None]
     return canvas.astype(np.uint8), offset
 
 
-def _border_points(width: int, height: int, step: float) -> np.ndarray:
+def _border_points(width: int, height: int, step: float) -> npt.NDArray[np.float32]:
     xs = np.linspace(0, width - 1, max(2, round(width / step) + 1))
     ys = np.linspace(0, height - 1, max(2, round(height / step) + 1))
     top = np.column_stack([xs, np.zeros_like(xs)])
     bottom = np.column_stack([xs, np.full_like(xs, height - 1)])
     left = np.column_stack([np.zeros_like(ys[1:-1]), ys[1:-1]])
     right = np.column_stack([np.full_like(ys[1:-1], width - 1), ys[1:-1]])
-    return np.concatenate([top, bottom, left, right]).astype(np.float32)
+    points: npt.NDArray[np.float32] = np.concatenate([top, bottom, left, right]).astype(np.float32)
+    return points
 
 
-def _eye(mesh: np.ndarray, contour: tuple[int, ...]) -> _Eye:
+def _eye(mesh: npt.NDArray[np.float32], contour: tuple[int, ...]) -> _Eye:
     indices = np.array(contour)
     corner_a, corner_b = indices[np.argmin(mesh[indices, 0])], indices[np.argmax(mesh[indices, 0])]
     ax, ay = mesh[corner_a, :2]
@@ -251,7 +256,8 @@ def _eye(mesh: np.ndarray, contour: tuple[int, ...]) -> _Eye:
     return _Eye(upper[np.argsort(mesh[upper, 0])], lower[np.argsort(mesh[lower, 0])])
 
 
-def _jaw_weights(rest: np.ndarray, mesh: np.ndarray, follow: np.ndarray) -> np.ndarray:
+def _jaw_weights(rest: npt.NDArray[np.float32], mesh: npt.NDArray[np.float32],
+                 follow: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     """How far each point drops with the jaw: the lower lip and chin fully, fading towards the jaw angles
     and to nothing above the mouth or on the static background."""
     lower_lip_y = mesh[list(_LOWER_INNER_LIP), 1].min()
@@ -265,10 +271,11 @@ def _jaw_weights(rest: np.ndarray, mesh: np.ndarray, follow: np.ndarray) -> np.n
     weights[list(_UPPER_OUTER_LIP)] = 0.0
     weights[list(_LOWER_INNER_LIP)] = 1.0
     weights[[_UPPER_INNER_LIP[0], _UPPER_INNER_LIP[-1]]] = 0.0  # the mouth corners stay
-    return weights.astype(np.float32)
+    jaw: npt.NDArray[np.float32] = weights.astype(np.float32)
+    return jaw
 
 
-def _deform(model: FaceModel, pose: HeadPose) -> np.ndarray:
+def _deform(model: FaceModel, pose: HeadPose) -> npt.NDArray[np.float32]:
     points = model.rest.copy()
     if pose.mouth_open > 0:
         # A wide-open mouth drops the chin by about a seventh of the face width.
@@ -276,7 +283,8 @@ def _deform(model: FaceModel, pose: HeadPose) -> np.ndarray:
     return points
 
 
-def _paint_eyelids(frame: np.ndarray, model: FaceModel, pose: HeadPose, projected: np.ndarray) -> None:
+def _paint_eyelids(frame: npt.NDArray[np.uint8], model: FaceModel, pose: HeadPose,
+                   projected: npt.NDArray[np.float32]) -> None:
     """Draw each upper lid lowered by `pose.eye_closure`: the uncovered eye opening is filled with the
     skin colour found just above the eye and the lid's edge drawn as a dark lash line."""
     closure = float(np.clip(pose.eye_closure, 0, 1))
@@ -308,17 +316,18 @@ def _paint_eyelids(frame: np.ndarray, model: FaceModel, pose: HeadPose, projecte
         patch[:] = cv2.GaussianBlur(patch, (0, 0), max(0.8, eye_width / 40))
 
 
-def _paint_mouth(frame: np.ndarray, projected: np.ndarray, model: FaceModel) -> None:
+def _paint_mouth(frame: npt.NDArray[np.uint8], projected: npt.NDArray[np.float32], model: FaceModel) -> None:
     """Fill the gap between the inner lips with a dark mouth cavity."""
     outline = np.concatenate([projected[model.mouth_upper], projected[model.mouth_lower][::-1]])
     cv2.fillPoly(frame, [np.round(outline * 16).astype(np.int32)], (30, 24, 58), lineType=cv2.LINE_AA, shift=4)
 
 
-def _rotation(yaw: float, pitch: float, roll: float) -> np.ndarray:
+def _rotation(yaw: float, pitch: float, roll: float) -> npt.NDArray[np.float32]:
     """Rotation in image axes (x right, y down, z towards the camera) with the sign conventions of
     HeadPose: positive yaw brings points in front of the pivot towards +x, positive pitch towards -y."""
     a, b, c = np.deg2rad([yaw, pitch, roll])
     yaw_m = np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
     pitch_m = np.array([[1, 0, 0], [0, np.cos(b), -np.sin(b)], [0, np.sin(b), np.cos(b)]])
     roll_m = np.array([[np.cos(c), -np.sin(c), 0], [np.sin(c), np.cos(c), 0], [0, 0, 1]])
-    return (roll_m @ pitch_m @ yaw_m).astype(np.float32)
+    rotation: npt.NDArray[np.float32] = (roll_m @ pitch_m @ yaw_m).astype(np.float32)
+    return rotation

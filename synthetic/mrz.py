@@ -85,6 +85,7 @@ def mrz_name(text: str) -> str:
 def compose_mrz(person: SyntheticPerson) -> tuple[str, ...]:
     """The MRZ lines of `person`'s document, every check digit valid."""
     kind = person.document_kind
+    lines: tuple[str, ...]
     if kind is DocumentKind.FR_ID_1988:
         lines = _fr88_lines(person)
     elif kind is DocumentKind.TD3_PASSPORT:

@@ -12,9 +12,11 @@ import functools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +29,7 @@ _MIN_SOURCE_SIDE = 300
 
 @dataclass(frozen=True)
 class Portrait:
-    image: np.ndarray  # BGR uint8, PORTRAIT_SIZE, face centred with head-and-shoulders margins
+    image: npt.NDArray[np.uint8]  # BGR uint8, PORTRAIT_SIZE, face centred with head-and-shoulders margins
     identity: str
     source: str  # where the pixels come from, for provenance (a path relative to the faces folder)
 
@@ -73,21 +75,23 @@ def fallback_portrait(mirrored: bool = False) -> Portrait:
     where no second identity exists; a face matcher will rightly still find it the same person."""
     from skimage import data
 
-    image = _crop_portrait(cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR))
+    astronaut = data.astronaut()
+    # cast (here and below): OpenCV's stubs type its results as any numeric array; 8-bit images stay 8-bit.
+    image = _crop_portrait(cast(npt.NDArray[np.uint8], cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR)))
     if image is None:
         raise RuntimeError("no face found in the fallback portrait")
     return Portrait(image[:, ::-1].copy() if mirrored else image, FALLBACK_IDENTITY, "skimage.data.astronaut")
 
 
 @functools.lru_cache(maxsize=64)
-def _portrait_from_file(path: str) -> np.ndarray | None:
+def _portrait_from_file(path: str) -> npt.NDArray[np.uint8] | None:
     image = cv2.imread(path, cv2.IMREAD_COLOR)
     if image is None or min(image.shape[:2]) < _MIN_SOURCE_SIDE:
         return None
-    return _crop_portrait(image)
+    return _crop_portrait(cast(npt.NDArray[np.uint8], image))
 
 
-def _crop_portrait(image: np.ndarray) -> np.ndarray | None:
+def _crop_portrait(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8] | None:
     """Head-and-shoulders crop around the single detected face, resized to PORTRAIT_SIZE; None unless
     exactly one face is found."""
     scale = 640 / max(image.shape[:2])
@@ -104,14 +108,14 @@ def _crop_portrait(image: np.ndarray) -> np.ndarray | None:
     crop_w = 2.0 * max(face_w, face_h * 0.8)
     crop_h = crop_w * PORTRAIT_SIZE[1] / PORTRAIT_SIZE[0]
     left, top = centre_x - crop_w / 2, centre_y - crop_h * 0.45
-    source = np.float32([[left, top], [left + crop_w, top], [left, top + crop_h]])
-    target = np.float32([[0, 0], [PORTRAIT_SIZE[0], 0], [0, PORTRAIT_SIZE[1]]])
-    return cv2.warpAffine(image, cv2.getAffineTransform(source, target), PORTRAIT_SIZE,
-                          flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
+    source = np.array([[left, top], [left + crop_w, top], [left, top + crop_h]], dtype=np.float32)
+    target = np.array([[0, 0], [PORTRAIT_SIZE[0], 0], [0, PORTRAIT_SIZE[1]]], dtype=np.float32)
+    return cast(npt.NDArray[np.uint8], cv2.warpAffine(image, cv2.getAffineTransform(source, target), PORTRAIT_SIZE,
+                                   flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE))
 
 
 @functools.cache
-def _face_detector():  # type: ignore[no-untyped-def]
+def _face_detector() -> Any:  # a MediaPipe graph (MediaPipe has no types)
     import mediapipe as mp
 
     return mp.solutions.face_detection.FaceDetection(model_selection=1, min_detection_confidence=0.6)

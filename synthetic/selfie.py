@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from biometrics.challenge import Action
 from synthetic.face3d import FaceModel, HeadPose, build_face_model, render_face
@@ -82,9 +84,10 @@ def choreograph(actions: Sequence[Action], *, fps: float, seconds_per_action: fl
     return Choreography(tuple(poses), tuple(timeline))
 
 
-def render_selfie_video(portrait: np.ndarray, actions: Sequence[Action], path: Path, *,
+def render_selfie_video(portrait: npt.NDArray[np.uint8], actions: Sequence[Action], path: Path, *,
                         rng: np.random.Generator, fps: float = 15, size: tuple[int, int] = (640, 480),
-                        seconds_per_action: float = 1.2, background: np.ndarray | None = None) -> SelfieVideo:
+                        seconds_per_action: float = 1.2,
+                        background: npt.NDArray[np.uint8] | None = None) -> SelfieVideo:
     """Write a bona fide selfie video of `portrait`'s head performing `actions` (mp4v for .mp4, VP8 for
     .webm) and return its metadata."""
     model = build_face_model(portrait, canvas_aspect=size[0] / size[1], background=background)
@@ -94,7 +97,7 @@ def render_selfie_video(portrait: np.ndarray, actions: Sequence[Action], path: P
     return SelfieVideo(Path(path), fps, size, count, plan.timeline)
 
 
-def filmed(model: FaceModel, poses: Sequence[HeadPose], camera: PhoneCamera) -> Iterator[np.ndarray]:
+def filmed(model: FaceModel, poses: Sequence[HeadPose], camera: PhoneCamera) -> Iterator[npt.NDArray[np.uint8]]:
     """Video frames of `model` at each of `poses`."""
     return (camera.capture(render_face(model, pose), index) for index, pose in enumerate(poses))
 
@@ -117,25 +120,27 @@ class PhoneCamera:
         self.noise_up = np.clip(bank, 0, 255).astype(np.uint8)
         self.noise_down = np.clip(-bank, 0, 255).astype(np.uint8)
 
-    def capture(self, canvas: np.ndarray, index: int) -> np.ndarray:
+    def capture(self, canvas: npt.NDArray[np.uint8], index: int) -> npt.NDArray[np.uint8]:
         t = index / self.fps
         shift = 0.006 * np.array(self.size) * np.sin(t * np.array([1.3, 0.9]) + self.phases[:2])
-        matrix = np.float32([[self.scale, 0, self.offset[0] + shift[0]], [0, self.scale, self.offset[1] + shift[1]]])
+        matrix = np.array([[self.scale, 0, self.offset[0] + shift[0]], [0, self.scale, self.offset[1] + shift[1]]],
+                          dtype=np.float32)
         frame = cv2.warpAffine(canvas, matrix, self.size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
         gain = 1 + 0.03 * np.sin(t * 2.1 + self.phases[2]) + 0.01 * self.rng.standard_normal()
         frame = cv2.LUT(frame, np.clip(np.arange(256) * gain, 0, 255).astype(np.uint8))
         which = int(self.rng.integers(len(self.noise_up)))
         frame = cv2.add(frame, self.noise_up[which])
-        return cv2.subtract(frame, self.noise_down[which])
+        # cast: OpenCV's stubs type its results as any numeric array; 8-bit images stay 8-bit.
+        return cast(npt.NDArray[np.uint8], cv2.subtract(frame, self.noise_down[which]))
 
 
-def write_video(frames: Iterable[np.ndarray], path: Path, *, fps: float, size: tuple[int, int]) -> int:
+def write_video(frames: Iterable[npt.NDArray[np.uint8]], path: Path, *, fps: float, size: tuple[int, int]) -> int:
     """Encode BGR frames (mp4v in .mp4, VP8 in .webm); returns the number of frames written."""
     codec = {".mp4": "mp4v", ".webm": "VP80"}.get(Path(path).suffix.lower())
     if codec is None:
         raise ValueError(f"unsupported video container {Path(path).suffix!r} (use .mp4 or .webm)")
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*codec), fps, size)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*codec), fps, size)
     if not writer.isOpened():
         raise RuntimeError(f"OpenCV cannot write {codec} video to {path}")
     count = 0
@@ -162,9 +167,11 @@ def _envelope(u: float, attribute: str, duration: float) -> float:
     return 1.0
 
 
-def _sway(times: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _sway(times: npt.NDArray[np.float64], rng: np.random.Generator) -> npt.NDArray[np.float64]:
     """(3, n) slow yaw, pitch and roll wander of a hand-held selfie, in degrees (about +-2)."""
     frequencies = rng.uniform(0.2, 0.7, size=(3, 2))
     phases = rng.uniform(0, 2 * np.pi, size=(3, 2))
     amplitudes = np.array([[1.2, 0.6], [0.8, 0.4], [0.8, 0.3]])
-    return (amplitudes[..., None] * np.sin(2 * np.pi * frequencies[..., None] * times + phases[..., None])).sum(1)
+    waves = amplitudes[..., None] * np.sin(2 * np.pi * frequencies[..., None] * times + phases[..., None])
+    sway: npt.NDArray[np.float64] = waves.sum(1)
+    return sway

@@ -46,8 +46,8 @@ def verify(enrollment_id: str, reason: str, as_json: bool) -> None:
     """Re-verify ENROLLMENT_ID's dossier: {intact, objects, problems}."""
     from storage.audit import log
     from storage.evidence.encrypted import master_keys
-    from storage.evidence.retention import DossierNotFound, verify_recorded_dossier
     from storage.keys import KeyUse
+    from workers.services.retention import DossierNotFound, verify_recorded_dossier
 
     runtime = _runtime()
     with runtime.database.session() as session:
@@ -101,7 +101,7 @@ def auditor_key(username: str, revoke: bool, as_json: bool) -> None:
                 result = {"operator": username,
                           "auditor_key": log.issue_auditor_key(session, username, now=now, actor=_actor())}
     except log.AuditorKeyRefused as error:
-        raise click.ClickException(str(error)) from error
+        raise click.ClickException(error.detail) from error
     emit(result, as_json)
 
 
@@ -113,7 +113,8 @@ def retention() -> None:
 @contextmanager
 def _life_cycle_change(runtime: Runtime, enrollment_id: str) -> Iterator[Session]:
     """A unit of work on one dossier's row; an unknown or erased dossier, or a refusal, is a usage error."""
-    from storage.evidence.retention import DossierNotFound, ErasureBlocked
+    from storage.evidence.erasure import ErasureBlocked
+    from workers.services.retention import DossierNotFound
 
     try:
         with runtime.database.session() as session:
@@ -143,7 +144,7 @@ def purge(limit: int, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def legal_hold(enrollment_id: str, hold: bool, reason: str, as_json: bool) -> None:
     """Suspend (--on) or resume (--off) the erasure of ENROLLMENT_ID's dossier."""
-    from storage.evidence.retention import set_legal_hold
+    from workers.services.retention import set_legal_hold
 
     with _life_cycle_change(_runtime(), enrollment_id) as session:
         record = set_legal_hold(session, enrollment_id, hold, actor=_actor(), role=CLI_ROLE, reason=reason,
@@ -157,9 +158,9 @@ def legal_hold(enrollment_id: str, hold: bool, reason: str, as_json: bool) -> No
 @click.option("--reason", required=True, help="the legal ground: written to the audit log")
 @click.option("--json", "as_json", is_flag=True)
 def end_early(enrollment_id: str, reason: str, as_json: bool) -> None:
-    """End ENROLLMENT_ID's retention now, where the law allows (storage/retention.py explains when; refused
+    """End ENROLLMENT_ID's retention now, where the law allows (workers/services/retention.py explains when; refused
     where the store locked the sealed dossier); the next purge erases it."""
-    from storage.evidence.retention import end_retention_early
+    from workers.services.retention import end_retention_early
 
     runtime = _runtime()
     with _life_cycle_change(runtime, enrollment_id) as session:
@@ -175,7 +176,7 @@ def end_early(enrollment_id: str, reason: str, as_json: bool) -> None:
 def rewrap(limit: int, as_json: bool) -> None:
     """Move dossiers' data keys onto the active master key (after IDV_EVIDENCE_MASTER_KEY_ID changed)."""
     from storage.evidence.encrypted import master_keys
-    from storage.evidence.retention import rewrap_dossiers
+    from workers.services.retention import rewrap_dossiers
 
     runtime = _runtime()
     keys = master_keys(runtime.settings)

@@ -12,7 +12,7 @@ manifest's, stops the response.
 
 from __future__ import annotations
 
-import hashlib
+import itertools
 import json
 import os
 import tempfile
@@ -34,14 +34,16 @@ from api.errors import ApiError
 from storage.audit import log as audit
 from storage.enrollments.repositories import RelyingParties
 from storage.evidence.crypto import IntegrityError, UnknownMasterKey
-from storage.evidence.dossier import Dossier, DossierError, ManifestEntry, Role, SealedManifest
+from storage.evidence.dossier import Dossier
 from storage.evidence.encrypted import DataKeyMissing, master_keys
+from storage.evidence.manifest import DossierError, ManifestEntry, Role, SealedManifest
 from storage.evidence.models import DossierRecord
 from storage.evidence.repositories import Dossiers, DossierSearch
-from storage.evidence.retention import DossierNotFound, verify_recorded_dossier
 from storage.evidence.store import ObjectNotFound
 from storage.keys import KeyUse
 from storage.runtime import Runtime
+from storage.streams import checked
+from workers.services.retention import DossierNotFound, verify_recorded_dossier
 
 router = APIRouter(prefix="/v1/audit", tags=["auditor"])
 MAX_REASON = 500
@@ -106,7 +108,7 @@ def search_dossiers(call: Auditor, session: SessionDep,
 def _record(session: Session, enrollment_id: str) -> DossierRecord:
     record = Dossiers(session).get(enrollment_id)
     if record is None:
-        raise ApiError(404, DossierNotFound.code, "no dossier for this enrollment")
+        raise DossierNotFound(enrollment_id)
     return record
 
 
@@ -172,17 +174,10 @@ def _checked(dossier: Dossier, entry: ManifestEntry) -> Iterator[bytes]:
     except (IntegrityError, UnknownMasterKey) as error:
         raise ApiError(409, "evidence_tampered", {"key": entry.key}) from error
 
-    def stream() -> Iterator[bytes]:
-        digest, size = hashlib.sha256(first), len(first)
-        yield first
-        for chunk in chunks:
-            digest.update(chunk)
-            size += len(chunk)
-            yield chunk
-        if (digest.hexdigest(), size) != (entry.sha256, entry.size):
-            raise IntegrityError(f"{entry.key} differs from its manifest entry")
+    def mismatch() -> IntegrityError:
+        return IntegrityError(f"{entry.key} differs from its manifest entry")
 
-    return stream()
+    return checked(itertools.chain((first,), chunks), entry.sha256, entry.size, mismatch)
 
 
 @router.get("/dossiers/{enrollment_id}/objects/{role}/{name}")
@@ -267,7 +262,8 @@ table{border-collapse:collapse;margin-bottom:1.5em}img,video{max-height:260px;ma
 </table>
 <h2>Images and videos</h2>
 {% for e in media %}<figure style="display:inline-block">
-{% if e.video %}<video controls src="{{ e.path }}"></video>{% else %}<img src="{{ e.path }}" alt="{{ e.name }}">{% endif %}
+{% if e.video %}<video controls src="{{ e.path }}"></video>{% else -%}
+<img src="{{ e.path }}" alt="{{ e.name }}">{% endif %}
 <figcaption>{{ e.role }}: {{ e.name }}</figcaption></figure>{% endfor %}
 <h2>Checks</h2>
 <table><tr><th>Check</th><th>Status</th><th>Score</th><th>Reasons</th><th>At</th></tr>

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from biometrics.video import VideoClip
 
@@ -31,8 +32,8 @@ class PadInput:
     was found) and the head's angular distance from its own neutral pose per frame (NaN without a face)."""
 
     clip: VideoClip
-    landmarks: tuple[np.ndarray | None, ...]
-    pose_deviation_deg: np.ndarray
+    landmarks: tuple[npt.NDArray[np.float64] | None, ...]
+    pose_deviation_deg: npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -55,12 +56,14 @@ class PadScore:
 
 
 class PadSignal(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...  # read-only: the signals are frozen dataclasses
 
     def measure(self, data: PadInput) -> PadScore: ...
 
 
-def face_box(landmarks: np.ndarray, shape: tuple[int, ...], margin: float = 0.0) -> tuple[int, int, int, int]:
+def face_box(landmarks: npt.NDArray[np.float64], shape: tuple[int, ...],
+             margin: float = 0.0) -> tuple[int, int, int, int]:
     """(x0, y0, x1, y1) of the landmarks' bounding box grown by `margin` x its size, clipped to the frame."""
     x0, y0 = landmarks[:, 0].min(), landmarks[:, 1].min()
     x1, y1 = landmarks[:, 0].max(), landmarks[:, 1].max()

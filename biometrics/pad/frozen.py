@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import cast
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from biometrics.pad.base import PadInput, PadReason, PadScore, face_box
 
@@ -45,13 +47,14 @@ class FrozenFramesSignal:
         )
 
 
-def still_frames(frames: tuple[np.ndarray, ...], landmarks: tuple[np.ndarray | None, ...],
-                 still_level: float) -> np.ndarray:
+def still_frames(frames: tuple[npt.NDArray[np.uint8], ...], landmarks: tuple[npt.NDArray[np.float64] | None, ...],
+                 still_level: float) -> npt.NDArray[np.bool_]:
     """still[i]: frame i repeats an earlier frame exactly, or its face region barely differs from frame
     i-1 (the face box of frame i, or the whole frame when no face was found)."""
     still = np.zeros(len(frames), dtype=bool)
     seen: set[bytes] = set()
-    greys = [cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) for frame in frames]
+    # cast: OpenCV's stubs type its results as any numeric array; these stay 8-bit.
+    greys = [cast(npt.NDArray[np.uint8], cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)) for frame in frames]
     for i, grey in enumerate(greys):
         # Hashing a thumbnail, not the frame: as exact for repeats, and ten times cheaper.
         digest = hashlib.blake2b(_thumbnail(grey).tobytes(), digest_size=16).digest()
@@ -59,17 +62,19 @@ def still_frames(frames: tuple[np.ndarray, ...], landmarks: tuple[np.ndarray | N
         seen.add(digest)
         if i == 0 or still[i]:
             continue
-        box = face_box(landmarks[i], grey.shape) if landmarks[i] is not None else None
+        face = landmarks[i]
+        box = face_box(face, grey.shape) if face is not None else None
         still[i] = _mean_abs_difference(greys[i - 1], grey, box) < still_level
     return still
 
 
-def _mean_abs_difference(a: np.ndarray, b: np.ndarray, box: tuple[int, int, int, int] | None) -> float:
+def _mean_abs_difference(a: npt.NDArray[np.uint8], b: npt.NDArray[np.uint8],
+                         box: tuple[int, int, int, int] | None) -> float:
     if box is not None and box[2] - box[0] >= 8 and box[3] - box[1] >= 8:
         x0, y0, x1, y1 = box
         a, b = a[y0:y1, x0:x1], b[y0:y1, x0:x1]
     return float(np.mean(cv2.absdiff(_thumbnail(a), _thumbnail(b))))
 
 
-def _thumbnail(grey: np.ndarray) -> np.ndarray:
-    return cv2.resize(grey, THUMBNAIL, interpolation=cv2.INTER_AREA)
+def _thumbnail(grey: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    return cast(npt.NDArray[np.uint8], cv2.resize(grey, THUMBNAIL, interpolation=cv2.INTER_AREA))

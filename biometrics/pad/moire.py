@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import cast
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from biometrics.pad.base import PadInput, PadReason, PadScore, face_box
 
@@ -44,7 +46,9 @@ class MoireSignal:
             x0, y0, x1, y1 = face_box(landmarks, frame.shape)
             if x1 - x0 < 16 or y1 - y0 < 16:
                 continue
-            maps.append(peak_ratio_map(cv2.cvtColor(frame[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY)))
+            # cast: OpenCV's stubs type its results as any numeric array; this one stays 8-bit.
+            grey = cast(npt.NDArray[np.uint8], cv2.cvtColor(frame[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY))
+            maps.append(peak_ratio_map(grey))
         if not maps:
             return PadScore(self.name, None, self.max_peak_ratio, False, None, "face too small")
         _, in_band = _rings()
@@ -54,13 +58,13 @@ class MoireSignal:
                         PadReason.SCREEN_MOIRE if attack else None, f"mean over {len(maps)} frames")
 
 
-def spectral_peak_ratio(gray: np.ndarray) -> float:
+def spectral_peak_ratio(gray: npt.NDArray[np.uint8]) -> float:
     """Largest |FFT| in the band divided by the median |FFT| at its radius, on one face crop."""
     _, in_band = _rings()
     return float(peak_ratio_map(gray)[in_band].max())
 
 
-def peak_ratio_map(gray: np.ndarray) -> np.ndarray:
+def peak_ratio_map(gray: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]:
     """|FFT| of the Hann-windowed 128 px crop divided by the median |FFT| at the same radius, in the band
     (0 elsewhere)."""
     crop = cv2.resize(gray, (SIZE, SIZE), interpolation=cv2.INTER_AREA).astype(np.float64)
@@ -77,13 +81,13 @@ def peak_ratio_map(gray: np.ndarray) -> np.ndarray:
 
 
 @cache
-def _window() -> np.ndarray:
+def _window() -> npt.NDArray[np.float64]:
     hann = np.hanning(SIZE)
     return np.outer(hann, hann)
 
 
 @cache
-def _rings() -> tuple[np.ndarray, np.ndarray]:
+def _rings() -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
     freq = np.fft.fftshift(np.fft.fftfreq(SIZE))
     fy, fx = np.meshgrid(freq, freq, indexing="ij")
     radius = np.hypot(fx, fy)

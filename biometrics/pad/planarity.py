@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from biometrics.head_pose import inter_ocular_distance
 from biometrics.pad.base import PadInput, PadReason, PadScore
@@ -52,14 +53,14 @@ class ParallaxSignal:
         )
 
 
-def _landmarks(data: PadInput, index: int) -> np.ndarray:
+def _landmarks(data: PadInput, index: int) -> npt.NDArray[np.float64]:
     landmarks = data.landmarks[index]
     if landmarks is None:
         raise ValueError(f"frame {index} has no face")
     return landmarks
 
 
-def nose_parallax(reference: np.ndarray, moved: np.ndarray) -> float:
+def nose_parallax(reference: npt.NDArray[np.float64], moved: npt.NDArray[np.float64]) -> float:
     """Mean distance between the nose points in `moved` and where the homography fitted on the face-plane
     points puts them, divided by the reference's inter-ocular distance. Least squares on purpose: the
     homography must explain the whole face plane, not a convenient subset of it."""

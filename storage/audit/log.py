@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -25,15 +25,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from storage.audit.models import AuditLogRow, AuditorKey
+from storage.audit.repositories import AuditorKeys, AuditRows
 from storage.enrollments.credentials import new_secret, secret_hash
-from storage.evidence.dossier import Dossier
-from storage.evidence.models import AuditLogRow, AuditorKey
-from storage.evidence.repositories import AuditorKeys, AuditRows
 from storage.review.credentials import OperatorRole
 from storage.review.models import Operator
 from storage.review.repositories import Operators
+from verification.common.canonical import canonical
+from verification.common.errors import CodedError
 
 GENESIS = "0" * 64
+SYSTEM_ROLE = "system"  # the role of the service's own actions (sealing, erasure, key operations)
 
 APPEND_ONLY_SQL = (
     """
@@ -62,24 +64,20 @@ class AuditAction(StrEnum):
     KEY_OPERATION = "key_operation"
 
 
-class AuditReasonRequired(Exception):
+class AuditReasonRequired(CodedError):
     code = "audit_reason_required"
 
     def __init__(self, action: str, target: str) -> None:
-        super().__init__(f"{self.code}: {action} on {target} needs a reason")
+        super().__init__(self.code, f"{action} on {target} needs a reason")
         self.action = action
         self.target = target
-
-
-def _canonical(data: Mapping[str, Any]) -> bytes:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def row_hash(row: AuditLogRow) -> str:
     fields = {"id": row.id, "at": row.at.astimezone(UTC).isoformat(), "actor": row.actor, "role": row.role,
               "action": row.action, "target": row.target, "reason": row.reason, "details": row.details,
               "prev_hash": row.prev_hash}
-    return hashlib.sha256(_canonical(fields)).hexdigest()
+    return hashlib.sha256(canonical(fields)).hexdigest()
 
 
 def append(session: Session, *, actor: str, role: str, action: AuditAction, target: str, reason: str,
@@ -94,19 +92,10 @@ def append(session: Session, *, actor: str, role: str, action: AuditAction, targ
     last = rows.last()
     row = AuditLogRow(id=last.id + 1 if last else 1, at=(at or datetime.now(UTC)).astimezone(UTC), actor=actor,
                       role=role, action=action.value, target=target, reason=reason,
-                      details=json.loads(_canonical(details or {})), prev_hash=last.row_hash if last else GENESIS)
+                      details=json.loads(canonical(details or {})), prev_hash=last.row_hash if last else GENESIS)
     row.row_hash = row_hash(row)
     rows.add(row)
     return row
-
-
-def read_evidence(session: Session, dossier: Dossier, key: str, *, actor: str, role: str, reason: str,
-                  at: datetime | None = None) -> Iterator[bytes]:
-    """An object's plaintext, once its reading is in the log: no reason, not one byte. The row is in
-    the caller's transaction; commit it before streaming the bytes out, so every read leaves a trace."""
-    append(session, actor=actor, role=role, action=AuditAction.EVIDENCE_READ, target=key, reason=reason,
-           details={"enrollment_id": dossier.enrollment_id}, at=at)
-    return dossier.read(key)
 
 
 def head(session: Session) -> tuple[int, str] | None:
@@ -155,8 +144,13 @@ def verify_log(session: Session) -> LogVerification:
     return LogVerification(not problems, count, tuple(problems), last)
 
 
-class AuditorKeyRefused(ValueError):
-    """No auditor key for this operator (the message says why)."""
+class AuditorKeyRefused(CodedError):
+    """No auditor key for this operator (the detail says why)."""
+
+    code = "auditor_key_refused"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(self.code, detail)
 
 
 def issue_auditor_key(session: Session, username: str, *, now: datetime, actor: str = "idv-cli") -> str:

@@ -23,7 +23,6 @@ gets it without a temporary file.
 from __future__ import annotations
 
 import base64
-import hashlib
 import itertools
 import os
 import struct
@@ -34,6 +33,8 @@ from typing import BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from storage.streams import StreamDigest
 
 MAGIC = b"IDVE"
 FORMAT_VERSION = 1
@@ -48,6 +49,9 @@ _WRAP_NONCE_BYTES = 12
 
 
 class CryptoError(Exception):
+    """Not a CodedError on purpose: it is raised while evidence streams out, after the response started,
+    where an API error handler must not catch it (the server aborts the response instead)."""
+
     code = "crypto_error"
 
 
@@ -191,7 +195,7 @@ class Encryptor:
         self._aad_prefix = _aad_prefix(header, object_key)
         self._index = 0
         self._pending = bytearray(header)
-        self._digest = hashlib.sha256()
+        self._digest = StreamDigest()
         self.size = encrypted_size(length, data_key_id, chunk_size)
         self.finished = False
 
@@ -199,7 +203,7 @@ class Encryptor:
     def plaintext_sha256(self) -> str:
         if not self.finished:
             raise RuntimeError("the plaintext has not been read to its end")
-        return self._digest.hexdigest()
+        return self._digest.sha256
 
     def read(self, n: int = -1) -> bytes:
         want = self.size if n is None or n < 0 else n

@@ -47,6 +47,8 @@ ENCRYPTED_CONTENT_TYPE = "application/vnd.idv.encrypted-evidence"
 class DataKeyMissing(EvidenceStoreError):
     """The prefix has no data key: it was never opened, or it was erased."""
 
+    code = "data_key_missing"
+
 
 @dataclass(frozen=True)
 class ObjectInfo:
@@ -140,6 +142,7 @@ class EncryptedEvidence:
         self._check_key(key)
         data_key_id, data_key = self._key()
         encryptor = Encryptor(data_key, data_key_id, key, stream, length, chunk_size=self.chunk_size)
+        # An Encryptor has the one method a store uses of a BinaryIO: read(n).
         self.store.put(key, encryptor, encryptor.size, ENCRYPTED_CONTENT_TYPE)  # type: ignore[arg-type]
         if not encryptor.finished:
             raise EvidenceStoreError(f"put {key}: the store stopped before the end of the ciphertext")

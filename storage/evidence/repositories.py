@@ -1,24 +1,19 @@
-"""Repositories of the dossier rows, the audit log, the auditors' keys, and the erasure of an enrollment's
-personal data: all their SQL. They add and query; the caller's unit of work commits."""
+"""Repositories of the dossier rows and of the erasure of an enrollment's personal data: all their SQL.
+They add and query; the caller's unit of work commits."""
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from storage.db import rowcount
 from storage.enrollments.models import Enrollment, RelyingParty
-from storage.evidence.models import AuditLogRow, AuditorKey, DossierRecord
-from storage.review.models import Operator, ReviewAction
-
-# One PostgreSQL advisory lock serialises the appends to the audit chain (a transaction-level lock:
-# released when the caller's unit of work commits or rolls back).
-_AUDIT_LOCK = zlib.crc32(b"idv.audit_log")
+from storage.evidence.models import DossierRecord
+from storage.review.models import ReviewAction
 
 
 class Dossiers:
@@ -121,9 +116,9 @@ class PersonalData:
         """Delete the enrollment, which cascades to its captures, challenges, events, check results,
         decisions, assertion, review assignments and webhook deliveries; empty the free-text details of its
         review actions, which outlive it so the reviewers' own trail (who, what, when) stays whole."""
-        enrollments = self.session.execute(delete(Enrollment).where(Enrollment.id == enrollment_id)).rowcount
-        scrubbed = self.session.execute(update(ReviewAction).where(ReviewAction.enrollment_id == enrollment_id)
-                                        .values(detail={})).rowcount
+        enrollments = rowcount(self.session.execute(delete(Enrollment).where(Enrollment.id == enrollment_id)))
+        scrubbed = rowcount(self.session.execute(update(ReviewAction).where(ReviewAction.enrollment_id == enrollment_id)
+                                                 .values(detail={})))
         return ErasedRows(enrollments, scrubbed)
 
 
@@ -137,47 +132,4 @@ class ReviewTrail:
         return list(self.session.scalars(select(ReviewAction).where(ReviewAction.enrollment_id == enrollment_id)
                                          .order_by(ReviewAction.id)))
 
-
-class AuditorKeys:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(self, key: AuditorKey) -> None:
-        self.session.add(key)
-
-    def holder(self, key_hash: str) -> Operator | None:
-        """The operator holding this unrevoked key (the caller checks the role and that they are active)."""
-        return self.session.scalar(select(Operator).join(AuditorKey, AuditorKey.operator_id == Operator.id)
-                                   .where(AuditorKey.key_hash == key_hash, AuditorKey.revoked_at.is_(None)))
-
-    def revoke_all(self, operator_id: str, at: datetime) -> int:
-        return self.session.execute(update(AuditorKey).where(AuditorKey.operator_id == operator_id,
-                                                             AuditorKey.revoked_at.is_(None))
-                                    .values(revoked_at=at)).rowcount
-
-
-class AuditRows:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def lock_chain(self) -> None:
-        """Serialise appends until the transaction ends. SQLite has a single writer already; elsewhere the
-        primary key (ids are contiguous, set by the appender) still refuses a forked chain."""
-        if self.session.get_bind().dialect.name == "postgresql":
-            self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK})
-
-    def last(self) -> AuditLogRow | None:
-        return self.session.scalar(select(AuditLogRow).order_by(AuditLogRow.id.desc()).limit(1))
-
-    def add(self, row: AuditLogRow) -> None:
-        self.session.add(row)
-        self.session.flush()
-
-    def in_order(self, *, batch: int = 1000) -> Iterator[AuditLogRow]:
-        return iter(self.session.scalars(select(AuditLogRow).order_by(AuditLogRow.id)
-                                         .execution_options(yield_per=batch)))
-
-    def for_target(self, target: str) -> list[AuditLogRow]:
-        return list(self.session.scalars(select(AuditLogRow).where(AuditLogRow.target == target)
-                                         .order_by(AuditLogRow.id)))
 

@@ -1,30 +1,70 @@
 """The evidence store: one interface, an S3 backend (MinIO in production, through the minio client)
-and a local-directory backend (embedded default). Objects are streamed in both directions."""
+and a local-directory backend (embedded default). Objects are streamed in both directions.
+
+Retention is a capability of the store: `lock` makes an object's current version undeletable until a
+date, `versions` and `delete_version` let erasure remove every version. On S3/MinIO the lock is an
+object-lock retention in COMPLIANCE mode (the bucket must be created with object lock, which also turns
+versioning on): nobody, the service included, can delete a retained version before that date. A local
+directory has no such thing, and none can be built: whoever owns the files can delete them. There
+retention rests on erasure refusing to act early and on the signed manifest making any loss visible
+(storage.evidence.integrity); deployments that need write-once storage use S3/MinIO.
+"""
 
 from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 from typing import BinaryIO
 
 from minio import Minio
+from minio.commonconfig import COMPLIANCE
 from minio.error import S3Error
+from minio.retention import Retention
+from urllib3 import BaseHTTPResponse
+
+from verification.common.errors import CodedError
 
 CHUNK = 256 * 1024
 
 
-class EvidenceStoreError(Exception):
+class EvidenceStoreError(CodedError):
     """A transient or backend failure of the store (workers retry on it)."""
+
+    code = "evidence_store_error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(self.code, detail)
 
 
 class ObjectNotFound(EvidenceStoreError):
-    pass
+    code = "evidence_missing"
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    key: str
+    version_id: str | None  # None on an unversioned store
+
+
+class DeletionRefused(EvidenceStoreError):
+    """The store refused to delete a version (an object lock still holds it)."""
+
+    code = "evidence_deletion_refused"
+
+    def __init__(self, version: StoredVersion, reason: str) -> None:
+        super().__init__(f"{version.key} ({version.version_id}): {reason}")
+        self.version = version
+        self.reason = reason
 
 
 class EvidenceStore(ABC):
+    supports_lock: bool  # whether `lock` really makes objects undeletable
+
     @abstractmethod
     def put(self, key: str, stream: BinaryIO, length: int, content_type: str) -> None:
         """Store `length` bytes read from `stream` under `key` (overwrites)."""
@@ -41,6 +81,18 @@ class EvidenceStore(ABC):
     def keys(self, prefix: str) -> Iterator[str]:
         """Keys under a prefix, sorted."""
 
+    @abstractmethod
+    def lock(self, key: str, retain_until: datetime) -> None:
+        """Make the current version of `key` undeletable until `retain_until` (no-op where unsupported)."""
+
+    @abstractmethod
+    def versions(self, prefix: str) -> list[StoredVersion]:
+        """Every stored version under the prefix, delete markers included."""
+
+    @abstractmethod
+    def delete_version(self, version: StoredVersion) -> None:
+        """Delete one version for good; `DeletionRefused` when the store's lock forbids it."""
+
     def put_file(self, key: str, path: Path, content_type: str) -> None:
         with path.open("rb") as stream:
             self.put(key, stream, path.stat().st_size, content_type)
@@ -48,17 +100,15 @@ class EvidenceStore(ABC):
     def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
         self.put(key, BytesIO(data), len(data), content_type)
 
-    def download(self, key: str, path: Path) -> None:
-        with path.open("wb") as out:
-            for chunk in self.read(key):
-                out.write(chunk)
-
     def read_bytes(self, key: str) -> bytes:
         return b"".join(self.read(key))
 
 
 class DirectoryStore(EvidenceStore):
-    """Files under a root directory, written atomically (temp file + rename), owner-only permissions."""
+    """Files under a root directory, written atomically (temp file + rename), owner-only permissions.
+    No lock and no versions: see the module's docstring."""
+
+    supports_lock = False
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
@@ -98,10 +148,21 @@ class DirectoryStore(EvidenceStore):
         found = (p.relative_to(self.root).as_posix() for p in base.rglob("*") if p.is_file())
         return iter(sorted(k for k in found if not Path(k).name.startswith(".")))
 
+    def lock(self, key: str, retain_until: datetime) -> None:
+        return None
+
+    def versions(self, prefix: str) -> list[StoredVersion]:
+        return [StoredVersion(key, None) for key in self.keys(prefix)]
+
+    def delete_version(self, version: StoredVersion) -> None:
+        self.delete(version.key)
+
 
 class S3Store(EvidenceStore):
     """S3 / MinIO through the minio client. The bucket is created on first use (with object lock when
     asked: it can only be enabled at creation)."""
+
+    supports_lock = True
 
     def __init__(self, client: Minio, bucket: str, *, object_lock: bool = True) -> None:
         self.client = client
@@ -142,6 +203,29 @@ class S3Store(EvidenceStore):
             raise EvidenceStoreError(f"list {prefix}: {error}") from error
         return iter(sorted(n for n in names if n))
 
+    def lock(self, key: str, retain_until: datetime) -> None:
+        if retain_until <= datetime.now(UTC):
+            return  # nothing left to protect, and S3 refuses a retention date in the past
+        try:
+            self.client.set_object_retention(self.bucket, key, Retention(COMPLIANCE, retain_until))
+        except S3Error as error:
+            raise EvidenceStoreError(f"lock {key}: {error}") from error
+
+    def versions(self, prefix: str) -> list[StoredVersion]:
+        try:
+            listed = self.client.list_objects(self.bucket, prefix=prefix, recursive=True, include_version=True)
+            return [StoredVersion(o.object_name, o.version_id) for o in listed if o.object_name]
+        except S3Error as error:
+            raise EvidenceStoreError(f"list versions {prefix}: {error}") from error
+
+    def delete_version(self, version: StoredVersion) -> None:
+        try:
+            self.client.remove_object(self.bucket, version.key, version_id=version.version_id)
+        except S3Error as error:
+            if error.code == "AccessDenied":
+                raise DeletionRefused(version, error.code) from error
+            raise EvidenceStoreError(f"delete {version.key} ({version.version_id}): {error}") from error
+
 
 def _copy(stream: BinaryIO, out: BinaryIO, length: int) -> int:
     copied = 0
@@ -160,7 +244,7 @@ def _iter_file(path: Path) -> Iterator[bytes]:
             yield chunk
 
 
-def _iter_response(response) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
+def _iter_response(response: BaseHTTPResponse) -> Iterator[bytes]:
     try:
         yield from response.stream(CHUNK)
     finally:

@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import Connection, engine_from_config, pool
 
 # Every module that declares tables, so that autogenerate and upgrades see the whole schema.
+import storage.audit.models  # noqa: F401
 import storage.evidence.models  # noqa: F401
 import storage.review.models  # noqa: F401
 import storage.webhooks.models  # noqa: F401

@@ -20,10 +20,10 @@ from sqlalchemy import select
 from api.cli.dossier import audit as audit_cli
 from api.cli.dossier import retention as retention_cli
 from storage.audit.log import AuditorKeyRefused, issue_auditor_key, revoke_auditor_keys
+from storage.audit.models import AuditLogRow
 from storage.evidence.crypto import DEFAULT_CHUNK_SIZE, IntegrityError
-from storage.evidence.dossier import Role, SealedManifest, open_manifest, open_record
-from storage.evidence.models import AuditLogRow
-from storage.evidence.retention import RECEIPT_TYP
+from storage.evidence.erasure import RECEIPT_TYP
+from storage.evidence.manifest import Role, SealedManifest, open_manifest, open_record
 from storage.review.credentials import OperatorRole
 from storage.runtime import Runtime
 from storage.settings import get_settings

@@ -18,9 +18,9 @@ from api.app import create_app
 from api.cli.operators import operator as operator_cli
 from api.review_auth import CSRF_COOKIE, SESSION_COOKIE, issue_session, read_session
 from storage.audit import log as audit
+from storage.audit.models import AuditLogRow
 from storage.enrollments.models import Decision, Enrollment
 from storage.enrollments.repositories import Assertions, Captures, CheckResults, Decisions, Enrollments
-from storage.evidence.models import AuditLogRow
 from storage.review.credentials import OperatorRole
 from storage.review.models import ReviewAssignment
 from storage.review.repositories import Operators, ReviewActions, ReviewAssignments

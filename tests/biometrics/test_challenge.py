@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import random
+from itertools import pairwise
 
 import pytest
 
@@ -12,8 +13,8 @@ def test_drawn_challenges_have_three_distinct_actions_with_a_turn(seed: int) -> 
     actions = draw_actions(random.Random(seed))
     assert len(set(actions)) == 3
     assert TURNS & set(actions)
-    assert (Action.TURN_LEFT, Action.TURN_RIGHT) not in zip(actions, actions[1:])
-    assert (Action.TURN_RIGHT, Action.TURN_LEFT) not in zip(actions, actions[1:])
+    assert (Action.TURN_LEFT, Action.TURN_RIGHT) not in pairwise(actions)
+    assert (Action.TURN_RIGHT, Action.TURN_LEFT) not in pairwise(actions)
 
 
 def test_every_action_is_drawn_eventually() -> None:

@@ -216,7 +216,8 @@ def test_match_faces_command_prints_the_issue_json(astronaut_files: tuple[Path, 
 
 
 def test_match_faces_threshold_override(astronaut_files: tuple[Path, Path]) -> None:
-    result = CliRunner().invoke(match_faces_command, [str(p) for p in astronaut_files] + ["--threshold", "0.0", "--json"])
+    arguments = [str(p) for p in astronaut_files] + ["--threshold", "0.0", "--json"]
+    result = CliRunner().invoke(match_faces_command, arguments)
     output = json.loads(result.output)
     assert output["threshold"] == 0.0 and output["match"] is False and output["reasons"] == ["faces_differ"]
 
@@ -225,7 +226,8 @@ def test_match_faces_threshold_override(astronaut_files: tuple[Path, Path]) -> N
 @pytest.mark.shared_data
 def test_evaluate_faces_command_counts_pairs_and_writes_a_report(tmp_path: Path) -> None:
     rows = [("face_recognition/train__obama__obama.jpg", "obama"), ("face_recognition/test__obama1.jpg", "obama"),
-            ("face_recognition/train__biden__biden.jpg", "biden"), ("face_recognition/train__biden__biden2.jpg", "biden"),
+            ("face_recognition/train__biden__biden.jpg", "biden"),
+            ("face_recognition/train__biden__biden2.jpg", "biden"),
             ("face_recognition/train__rose_leslie__img1.jpg", "rose"), ("orl/s1/1.pgm", "orl-s1"),
             ("orl/s1/2.pgm", "orl-s1")]
     manifest = tmp_path / "manifest.csv"

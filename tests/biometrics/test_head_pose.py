@@ -123,7 +123,7 @@ def _pose_at(video: tuple[VideoClip, tuple[FrameFaces, ...]], t: float) -> tuple
     """Median yaw and pitch over the frames within 0.1 s of `t`."""
     clip, faces = video
     poses = []
-    for time, frame, found in zip(clip.timestamps, clip.frames, faces):
+    for time, frame, found in zip(clip.timestamps, clip.frames, faces, strict=True):
         if abs(time - t) <= 0.1 and found.main is not None:
             pose = estimate_pose(found.main, frame.shape[1], frame.shape[0])
             poses.append((pose.yaw, pose.pitch))

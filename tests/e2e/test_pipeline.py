@@ -20,13 +20,13 @@ from fastapi.testclient import TestClient
 from api.client import MobileClient, RelyingPartyClient
 from biometrics.challenge import Action
 from storage.evidence.encrypted import master_keys
-from storage.evidence.retention import DossierNotFound, verify_recorded_dossier
 from storage.keys import KeyUse
 from synthetic.applicants import Applicant, document_film, document_photo, make_applicant, selfie_video
 from synthetic.attacks import AttackType
 from synthetic.mrz import mrz_name
 from tests.api.conftest import RP_KEY, runtime_of
 from verification.common.jws import verify
+from workers.services.retention import DossierNotFound, verify_recorded_dossier
 
 PIPELINE_TIMEOUT_S = 240
 

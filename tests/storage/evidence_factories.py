@@ -17,9 +17,10 @@ from sqlalchemy import Engine, create_engine, text
 
 from api.app import create_app
 from storage.audit.log import issue_auditor_key
+from storage.audit.models import AuditLogRow
 from storage.enrollments.models import Base
 from storage.evidence.crypto import LocalMasterKeys
-from storage.evidence.models import AuditLogRow, DossierRecord
+from storage.evidence.models import DossierRecord
 from storage.keys import KeyRing, KeyUse, StoredKey
 from storage.review.credentials import OperatorRole
 from storage.review.models import ReviewAssignment

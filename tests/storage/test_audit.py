@@ -18,11 +18,11 @@ from storage.audit.log import (
     LogProblem,
     append,
     head,
-    read_evidence,
     verify_log,
 )
-from storage.evidence.dossier import Dossier, Role
-from storage.evidence.models import AuditLogRow
+from storage.audit.models import AuditLogRow
+from storage.evidence.dossier import Dossier
+from storage.evidence.manifest import Role
 from storage.evidence.store import DirectoryStore
 from tests.storage.evidence_factories import fresh_schema, master_keys
 
@@ -148,6 +148,14 @@ def test_the_append_only_trigger_refuses_changes_and_the_chain_outlives_its_remo
     tamper(engine, "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only")
     tamper(engine, "DELETE FROM audit_log WHERE id = 2")
     assert not verify(engine)[0]
+
+
+def read_evidence(session: Session, dossier: Dossier, key: str, *, actor: str, role: str,
+                  reason: str) -> Iterator[bytes]:
+    """An object's plaintext once its reading is in the log, as the auditor API reads evidence."""
+    append(session, actor=actor, role=role, action=AuditAction.EVIDENCE_READ, target=key, reason=reason,
+           details={"enrollment_id": dossier.enrollment_id})
+    return dossier.read(key)
 
 
 def test_evidence_is_read_only_with_a_logged_reason(engine: Engine, directory_store: DirectoryStore) -> None:

@@ -12,18 +12,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from storage.evidence.crypto import LocalMasterKeys
-from storage.evidence.dossier import (
-    Dossier,
-    DossierError,
-    DossierErrorCode,
-    DossierProblem,
-    Problem,
-    Role,
-    SealedManifest,
-    sign_manifest,
-    verify_dossier,
-)
-from storage.evidence.retention import RetentionBackend, StoredVersion
+from storage.evidence.dossier import Dossier
+from storage.evidence.integrity import DossierProblem, Problem, verify_dossier
+from storage.evidence.manifest import DossierError, DossierErrorCode, Role, SealedManifest, sign_manifest
 from storage.evidence.store import EvidenceStore
 from storage.keys import StoredKey
 from tests.storage.evidence_factories import dossier_keys, master_keys
@@ -208,30 +199,15 @@ def test_names_that_could_escape_the_prefix_are_refused(sealer: Sealer) -> None:
         Dossier(sealer.store, sealer.master_keys, "../other")
 
 
-class RecordingLock(RetentionBackend):
-    supports_lock = True
-
-    def __init__(self) -> None:
-        self.locked: list[tuple[str, datetime]] = []
-
-    def lock(self, key: str, retain_until: datetime) -> None:
-        self.locked.append((key, retain_until))
-
-    def versions(self, prefix: str) -> list[StoredVersion]:
-        raise NotImplementedError
-
-    def delete_version(self, version: StoredVersion) -> None:
-        raise NotImplementedError
-
-
-def test_seal_locks_the_sealed_objects_on_every_call(sealer: Sealer) -> None:
-    lock = RecordingLock()
+def test_seal_locks_the_sealed_objects_on_every_call(sealer: Sealer, monkeypatch: pytest.MonkeyPatch) -> None:
+    locked: list[tuple[str, datetime]] = []
+    monkeypatch.setattr(sealer.store, "lock", lambda key, retain_until: locked.append((key, retain_until)))
     for _ in range(2):
         sealed = sealer.dossier.seal(signing_key=sealer.signing_key, jwks=sealer.jwks, retain_until=RETAIN_UNTIL,
-                                     lock=lock)
+                                     lock=True)
     expected = [(key, RETAIN_UNTIL) for key in (sealer.dossier.evidence.data_key_object, sealer.capture.key,
                                                 sealer.check.key, sealed.object_key)]
-    assert sorted(lock.locked) == sorted(expected * 2)
+    assert sorted(locked) == sorted(expected * 2)
 
 
 def test_a_manifest_copied_from_another_dossier_is_not_trusted(sealer: Sealer, tmp_path: Path) -> None:

@@ -12,29 +12,25 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from storage.audit.models import AuditLogRow
 from storage.enrollments.repositories import Captures, Enrollments
-from storage.evidence.dossier import Dossier, Role, open_record, verify_dossier
+from storage.evidence.dossier import Dossier
 from storage.evidence.encrypted import master_keys
-from storage.evidence.models import AuditLogRow, DossierRecord
+from storage.evidence.erasure import RECEIPT_TYP, ErasureBlocked, ErasureRefusal
+from storage.evidence.integrity import verify_dossier
+from storage.evidence.layout import working_prefix
+from storage.evidence.manifest import Role, open_record
+from storage.evidence.models import DossierRecord
 from storage.evidence.repositories import Dossiers, ReviewTrail
-from storage.evidence.retention import (
-    RECEIPT_TYP,
-    DeletionRefused,
-    ErasureBlocked,
-    ErasureRefusal,
-    add_years,
-    end_retention_early,
-    retention_backend,
-    set_legal_hold,
-    working_prefix,
-)
-from storage.evidence.store import S3Store
+from storage.evidence.store import DeletionRefused, S3Store
 from storage.keys import KeyUse
 from storage.runtime import Runtime
 from tests.api.conftest import RP_KEY
 from tests.api.review_factories import make_case
 from tests.storage.evidence_factories import World, dossier_world, review
+from verification.common.dates import add_years
 from workers.services.dossier import CaptureAltered, purge_expired, seal_dossier
+from workers.services.retention import end_retention_early, set_legal_hold
 
 
 @pytest.fixture(scope="module", params=["s3", "directory"])
@@ -146,18 +142,17 @@ def test_a_capture_altered_since_its_upload_is_not_sealed(world: World) -> None:
     assert not any(key.endswith(name) for key in runtime.evidence.keys(f"dossiers/{enrollment_id}/"))
 
 
-@pytest.mark.parametrize("world", ["s3"], indirect=True)  # a directory cannot lock (storage.evidence.retention)
+@pytest.mark.parametrize("world", ["s3"], indirect=True)  # a directory cannot lock (storage.evidence.store)
 def test_sealed_versions_are_locked_on_the_s3_server(world: World) -> None:
     runtime = world.runtime
     enrollment_id = make_case(world.http, runtime)
     sealed = seal_dossier(runtime, enrollment_id)
     assert sealed is not None
-    backend = retention_backend(runtime.evidence)
-    for version in backend.versions(f"dossiers/{enrollment_id}/"):
+    for version in runtime.evidence.versions(f"dossiers/{enrollment_id}/"):
         if "/entries/" in version.key:
             continue  # unsigned bookkeeping, never locked
         with pytest.raises(DeletionRefused):
-            backend.delete_version(version)
+            runtime.evidence.delete_version(version)
 
 
 def test_erasure_at_term_removes_evidence_and_personal_data_and_keeps_a_signed_tombstone(world: World) -> None:
@@ -175,7 +170,7 @@ def test_erasure_at_term_removes_evidence_and_personal_data_and_keeps_a_signed_t
             if o.enrollment_id in (enrollment_id, not_yet)] == [(enrollment_id, True, 0)]
     assert list(runtime.evidence.keys(f"dossiers/{enrollment_id}/")) == []
     assert list(runtime.evidence.keys(f"{working_prefix(enrollment_id)}/")) == []
-    assert retention_backend(runtime.evidence).versions(f"dossiers/{enrollment_id}/") == []
+    assert runtime.evidence.versions(f"dossiers/{enrollment_id}/") == []
     with runtime.database.session() as session:
         assert Enrollments(session).get(enrollment_id) is None
         assert Captures(session).of_enrollment(enrollment_id) == []

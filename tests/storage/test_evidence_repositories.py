@@ -31,7 +31,8 @@ def dossier(enrollment_id: str, retention_until: datetime, *, master_key_id: str
 def test_expired_dossiers_feed_the_erasure_decision(engine: Engine) -> None:
     with Session(engine) as session, session.begin():
         repo = Dossiers(session)
-        for record in (dossier("old", NOW - timedelta(days=2)), dossier("held", NOW - timedelta(days=1), legal_hold=True),
+        for record in (dossier("old", NOW - timedelta(days=2)),
+                       dossier("held", NOW - timedelta(days=1), legal_hold=True),
                        dossier("young", NOW + timedelta(days=1))):
             repo.add(record)
     with Session(engine) as session, session.begin():

@@ -6,18 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from storage.evidence.dossier import Dossier, Role, verify_dossier
-from storage.evidence.retention import (
-    ErasureBlocked,
-    ErasureRefusal,
-    RetentionPolicy,
-    add_years,
-    due_for_erasure,
-    erase_dossier,
-    retention_backend,
-)
+from storage.evidence.dossier import Dossier
+from storage.evidence.erasure import ErasureBlocked, ErasureRefusal, erase_dossier
+from storage.evidence.integrity import verify_dossier
+from storage.evidence.manifest import Role
+from storage.evidence.retention import RetentionPolicy, due_for_erasure
 from storage.evidence.store import DirectoryStore, EvidenceStore, S3Store
 from tests.storage.evidence_factories import dossier_keys, master_keys
+from verification.common.dates import add_years
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -61,19 +57,18 @@ def filled_dossier(store: EvidenceStore, enrollment_id: str, tmp_path: Path, ret
     dossier.add_bytes(Role.CAPTURE, "selfie.webm", b"video" * 1000, "video/webm")
     dossier.add_bytes(Role.DECISION, "decision.json", b"{}", "application/json")
     signing_key, jwks = dossier_keys(tmp_path / f"keys-{enrollment_id}")
-    dossier.seal(signing_key=signing_key, jwks=jwks, retain_until=retain_until,
-                 lock=retention_backend(store) if lock else None)
+    dossier.seal(signing_key=signing_key, jwks=jwks, retain_until=retain_until, lock=lock)
     return dossier
 
 
 def test_erasure_waits_for_legal_hold_and_retention(evidence_store: EvidenceStore, tmp_path: Path) -> None:
     dossier = filled_dossier(evidence_store, "e1", tmp_path, NOW)
-    backend = retention_backend(evidence_store)
     with pytest.raises(ErasureBlocked) as held:
-        erase_dossier(backend, dossier.prefix, retain_until=NOW, legal_hold=True, now=NOW + timedelta(days=1))
+        erase_dossier(evidence_store, dossier.prefix, retain_until=NOW, legal_hold=True, now=NOW + timedelta(days=1))
     assert held.value.code is ErasureRefusal.LEGAL_HOLD
     with pytest.raises(ErasureBlocked) as early:
-        erase_dossier(backend, dossier.prefix, retain_until=NOW, legal_hold=False, now=NOW - timedelta(seconds=1))
+        erase_dossier(evidence_store, dossier.prefix, retain_until=NOW, legal_hold=False,
+                      now=NOW - timedelta(seconds=1))
     assert early.value.code is ErasureRefusal.RETENTION_RUNNING
     assert len(list(evidence_store.keys(dossier.prefix + "/"))) > 3
 
@@ -83,12 +78,11 @@ def test_erasure_deletes_every_version_data_key_first(evidence_store: EvidenceSt
     other = filled_dossier(evidence_store, "e2", tmp_path, NOW)
     # A second version of an object (the store keeps both when versioned; `add` writes evidence once).
     dossier.evidence.put_bytes(dossier.object_key(Role.DECISION, "decision.json"), b'{"v":2}')
-    backend = retention_backend(evidence_store)
-    stored = backend.versions(dossier.prefix + "/")
-    report = erase_dossier(backend, dossier.prefix, retain_until=NOW, legal_hold=False, now=NOW)
+    stored = evidence_store.versions(dossier.prefix + "/")
+    report = erase_dossier(evidence_store, dossier.prefix, retain_until=NOW, legal_hold=False, now=NOW)
     assert report.complete and len(report.deleted) == len(stored)
     assert report.deleted[0].key == dossier.evidence.data_key_object
-    assert backend.versions(dossier.prefix + "/") == []
+    assert evidence_store.versions(dossier.prefix + "/") == []
     assert list(evidence_store.keys(dossier.prefix + "/")) == []
     assert list(evidence_store.keys(other.prefix + "/"))  # a neighbour's dossier is untouched
 
@@ -98,7 +92,7 @@ def test_object_lock_refuses_early_deletion_on_the_s3_server(s3_store: S3Store, 
     database row says the retention is over, the store's lock still holds."""
     locked_until = datetime.now(UTC) + timedelta(days=1)
     dossier = filled_dossier(s3_store, "e1", tmp_path, locked_until, lock=True)
-    report = erase_dossier(retention_backend(s3_store), dossier.prefix, retain_until=NOW, legal_hold=False,
+    report = erase_dossier(s3_store, dossier.prefix, retain_until=NOW, legal_hold=False,
                            now=locked_until + timedelta(seconds=1))
     refused = {r.version.key for r in report.refused}
     assert not report.complete
@@ -111,9 +105,8 @@ def test_object_lock_refuses_early_deletion_on_the_s3_server(s3_store: S3Store, 
 
 
 def test_the_directory_store_cannot_lock(directory_store: DirectoryStore) -> None:
-    backend = retention_backend(directory_store)
-    assert backend.supports_lock is False
+    assert directory_store.supports_lock is False
     directory_store.put_bytes("dossiers/e1/x", b"x", "text/plain")
-    backend.lock("dossiers/e1/x", NOW + timedelta(days=1))
+    directory_store.lock("dossiers/e1/x", NOW + timedelta(days=1))
     directory_store.delete("dossiers/e1/x")
     assert list(directory_store.keys("dossiers/e1/")) == []

@@ -11,4 +11,5 @@ from typing import Any
 class CodedError(Exception):
     def __init__(self, code: str, detail: Any = None) -> None:
         super().__init__(f"{code}: {detail}" if detail is not None else code)
-        self.code, self.detail = str(code), detail
+        # Kept as given: a StrEnum member stays one (callers compare codes by identity), and is a str.
+        self.code, self.detail = code, detail

@@ -23,25 +23,21 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from storage.audit import log as audit
+from storage.audit.log import SYSTEM_ROLE
 from storage.enrollments.models import Capture, Enrollment
 from storage.enrollments.repositories import Assertions, Captures, CheckResults, Decisions, Enrollments, RelyingParties
-from storage.evidence.dossier import Dossier, Role, SealedManifest
+from storage.evidence.dossier import Dossier
 from storage.evidence.encrypted import master_keys
+from storage.evidence.erasure import ErasureBlocked, ErasureOutcome, erase_enrollment
 from storage.evidence.layout import DerivedKind, derived_images, derived_prefix
+from storage.evidence.manifest import Role, SealedManifest
 from storage.evidence.models import DossierRecord
 from storage.evidence.repositories import Dossiers, ReviewTrail
-from storage.evidence.retention import (
-    SYSTEM_ROLE,
-    ErasureBlocked,
-    ErasureOutcome,
-    RetentionPolicy,
-    due_for_erasure,
-    erase_enrollment,
-    retention_backend,
-)
+from storage.evidence.retention import RetentionPolicy, due_for_erasure
 from storage.evidence.store import EvidenceStore
 from storage.keys import KeyUse
 from storage.runtime import Runtime
+from storage.streams import ChunkReader, checked
 from verification.enrollment.lifecycle import Status
 
 log = logging.getLogger(__name__)
@@ -90,7 +86,7 @@ def seal_dossier(runtime: Runtime, enrollment_id: str, *, now: datetime | None =
         if dossier.added_keys() - listed:
             retain_until = max(retain_until, _retain_until(runtime, session, enrollment, now))
         sealed = dossier.seal(signing_key=ring.active_key(KeyUse.DOSSIER), jwks=jwks, retain_until=retain_until,
-                              now=now, lock=retention_backend(runtime.evidence))
+                              now=now, lock=True)
         if sealed.sha256 != record.manifest_sha256:
             latest = Decisions(session).latest(enrollment_id)
             Dossiers(session).record_seal(record, version=sealed.manifest.version, manifest_sha256=sealed.sha256,
@@ -140,29 +136,14 @@ def _add(dossier: Dossier, store: EvidenceStore, piece: Piece) -> None:
         dossier.add_bytes(piece.role, piece.name, piece.data, piece.content_type)
         return
     capture = piece.capture
-    reader = _CheckedReader(store.read(capture.object_key), capture.object_key, capture.size, capture.sha256)
+
+    def altered() -> CaptureAltered:
+        return CaptureAltered(f"{capture.object_key} differs from the capture uploaded")
+
+    # Raised before the encrypted copy is complete, so none is kept.
+    reader = ChunkReader(checked(store.read(capture.object_key), capture.sha256, capture.size, altered))
+    # A ChunkReader has the one method `add` uses of a BinaryIO: read(n).
     dossier.add(piece.role, piece.name, reader, capture.size, piece.content_type)  # type: ignore[arg-type]
-
-
-class _CheckedReader:
-    """A readable over stored chunks that raises `CaptureAltered` when the last byte is read and the
-    digest is not the expected one, before the encrypted copy is complete, so none is kept."""
-
-    def __init__(self, chunks: Iterator[bytes], key: str, size: int, sha256: str) -> None:
-        self._chunks, self._key, self._size, self._sha256 = chunks, key, size, sha256
-        self._buffer = b""
-        self._read = 0
-        self._digest = hashlib.sha256()
-
-    def read(self, n: int = -1) -> bytes:
-        while (n < 0 or len(self._buffer) < n) and (chunk := next(self._chunks, b"")):
-            self._buffer += chunk
-        out, self._buffer = (self._buffer, b"") if n < 0 else (self._buffer[:n], self._buffer[n:])
-        self._digest.update(out)
-        self._read += len(out)
-        if self._read >= self._size and self._digest.hexdigest() != self._sha256:
-            raise CaptureAltered(f"{self._key} differs from the capture uploaded")
-        return out
 
 
 def _record(role: Role, stem: str, payload: dict[str, Any]) -> Piece:
@@ -178,8 +159,8 @@ def _evidence(session: Session, store: EvidenceStore, enrollment: Enrollment) ->
         yield Piece(Role.CAPTURE, capture.object_key.rsplit("/", 1)[-1], capture.content_type, capture=capture)
     for image, key in derived_images(enrollment_id, store.keys(derived_prefix(enrollment_id))).items():
         data = store.read_bytes(key)  # small crops, read whole to name them by digest
-        yield Piece(DERIVED_ROLES[image.kind], f"{image.name}-{hashlib.sha256(data).hexdigest()[:16]}.jpg", "image/jpeg",
-                    data)
+        name = f"{image.name}-{hashlib.sha256(data).hexdigest()[:16]}.jpg"
+        yield Piece(DERIVED_ROLES[image.kind], name, "image/jpeg", data)
     for check in CheckResults(session).of_enrollment(enrollment_id):
         yield _record(Role.CHECK_RESULT, check.check, {
             "check": check.check, "status": check.status, "score": check.score, "reasons": check.reasons,

@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from enum import StrEnum
 
+from verification.common.dates import add_years
+
 EXPIRY_YEARS_AHEAD = 20
 
 
@@ -66,14 +68,6 @@ def expiry_date(text: str, today: date) -> date | DateFault:
 def issue_month(text: str, today: date) -> date | DateFault:
     """The French card's YYMM of issue as the first day of that month, on or before `today`."""
     return past_date(text + "01", today) if len(text) == 4 else DateFault.NOT_DIGITS
-
-
-def add_years(day: date, years: int) -> date:
-    """`day` moved by whole years; 29 February becomes 1 March in a non-leap target year."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return date(day.year + years, 3, 1)
 
 
 # The 1988 card model was issued from 1988 until the 2021 card replaced it (generalised August 2021).
