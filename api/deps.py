@@ -18,14 +18,14 @@ from workers.celery_base import IdvCelery
 
 
 def get_runtime(request: Request) -> Runtime:
-    return request.app.state.runtime  # type: ignore[no-any-return]
+    return request.app.state.runtime
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 def get_celery(request: Request) -> IdvCelery:
-    return request.app.state.celery  # type: ignore[no-any-return]
+    return request.app.state.celery
 
 
 CeleryDep = Annotated[IdvCelery, Depends(get_celery)]

@@ -16,7 +16,7 @@ CPU_QUEUE = "cpu"
 LIGHT_QUEUE = "light"
 
 
-class IdvCelery(Celery):  # type: ignore[misc]  # celery has no type information: its classes are Any
+class IdvCelery(Celery):
     def __init__(self, settings: Settings, runtime: Runtime | None = None) -> None:
         super().__init__("idv", set_as_current=False)
         self._settings, self._runtime = settings, runtime
@@ -52,7 +52,7 @@ class IdvCelery(Celery):  # type: ignore[misc]  # celery has no type information
             return self._runtime
 
 
-class RuntimeTask(Task):  # type: ignore[misc]  # celery has no type information: its classes are Any
+class RuntimeTask(Task):
     @property
     def runtime(self) -> Runtime:
         return cast(IdvCelery, self.app).runtime
