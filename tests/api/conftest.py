@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import pytest
 from fastapi import FastAPI
@@ -26,6 +26,15 @@ class Enrollment:
     @property
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
+
+
+T = TypeVar("T")
+
+
+def present(row: T | None) -> T:
+    """A row the test expects to exist."""
+    assert row is not None
+    return row
 
 
 def runtime_of(client: TestClient) -> Runtime:

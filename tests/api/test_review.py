@@ -26,7 +26,7 @@ from storage.review.models import ReviewAssignment
 from storage.review.repositories import Operators, ReviewActions, ReviewAssignments
 from storage.runtime import Runtime
 from storage.settings import get_settings
-from tests.api.conftest import runtime_of
+from tests.api.conftest import present, runtime_of
 from tests.api.review_factories import (
     PASSWORD,
     SELFIE_FRAMES,
@@ -62,7 +62,7 @@ def empty_queue(runtime: Runtime) -> None:
     """Each test starts with no case waiting: cases left undecided by an earlier test are closed."""
     with runtime.database.session() as session:
         for enrollment_id in _waiting(runtime):
-            enrollment = Enrollments(session).get(enrollment_id)
+            enrollment = present(Enrollments(session).get(enrollment_id))
             Enrollments(session).transition(enrollment, Status.REJECTED, "test cleanup", datetime.now(UTC))
 
 
@@ -137,14 +137,14 @@ def test_login_sets_protected_cookies_and_wrong_passwords_are_refused(app_client
         assert "HttpOnly" in header and "SameSite=strict" in header, header
     assert username in client.get("/review/").text
     with runtime.database.session() as session:
-        operator = Operators(session).by_username(username)
+        operator = present(Operators(session).by_username(username))
         assert [a.action for a in ReviewActions(session).of_operator(operator.id)] == ["login_refused", "login"]
 
 
 def test_a_forged_or_expired_session_cookie_opens_nothing(app_client: TestClient, runtime: Runtime) -> None:
     username = make_operator(runtime)
     with runtime.database.session() as session:
-        operator_id = Operators(session).by_username(username).id
+        operator_id = present(Operators(session).by_username(username)).id
     secret = runtime.settings.session_secret.get_secret_value()
     now = datetime.now(UTC)
     valid, _ = issue_session(secret, operator_id, now, 60)
@@ -175,7 +175,7 @@ def test_logout_voids_the_session_cookie(app_client: TestClient, runtime: Runtim
 def test_a_deactivated_operator_cannot_log_in(app_client: TestClient, runtime: Runtime) -> None:
     username = make_operator(runtime)
     with runtime.database.session() as session:
-        Operators(session).by_username(username).active = False
+        present(Operators(session).by_username(username)).active = False
     response = browser(app_client).post("/review/login", data={"username": username, "password": PASSWORD})
     assert response.status_code == 401
 
@@ -200,7 +200,7 @@ def test_forms_without_the_right_csrf_token_are_refused(app_client: TestClient, 
 def test_cases_are_drawn_at_random_among_those_nobody_holds(app_client: TestClient, runtime: Runtime) -> None:
     cases = {make_case(app_client, runtime) for _ in range(3)}
     with runtime.database.session() as session:
-        draws = {ReviewAssignments(session).pick_unassigned(Status.REVIEW).id for _ in range(40)}
+        draws = {present(ReviewAssignments(session).pick_unassigned(Status.REVIEW)).id for _ in range(40)}
     assert draws == cases  # each of 3 drawn in 40 uniform draws: fails by chance with p ≈ 3·(2/3)^40 < 1e-6
 
     first, second = browser(app_client), browser(app_client)
@@ -262,7 +262,7 @@ def test_the_case_page_shows_the_evidence_and_every_check(app_client: TestClient
         assert response.content[:2] == b"\xff\xd8"
     document_url = next(url for kind, url in images if kind == "document")
     with runtime.database.session() as session:
-        capture_key = Captures(session).of_kind(enrollment_id, "document_front").object_key
+        capture_key = present(Captures(session).of_kind(enrollment_id, "document_front")).object_key
     assert client.get(document_url).content == runtime.evidence.read_bytes(capture_key)
     assert client.get(f"/review/cases/{enrollment_id}/derived/other-name").status_code == 404
     assert client.get(f"/review/cases/{enrollment_id}/captures/selfie_video").status_code == 404
@@ -294,8 +294,8 @@ def test_approval_closes_the_enrollment_and_issues_the_assertion(app_client: Tes
         assert [(d.decided_by, d.outcome, d.verdict, d.final) for d in decisions] == [
             ("automated", "review", "approve", False), (username, "approved", "approve", True)]
         assert decisions[-1].policy_name == "pvid-substantial" and decisions[-1].reasons == []
-        assert Enrollments(session).get(enrollment_id).status == Status.APPROVED
-        token = Assertions(session).of_enrollment(enrollment_id).token
+        assert present(Enrollments(session).get(enrollment_id)).status == Status.APPROVED
+        token = present(Assertions(session).of_enrollment(enrollment_id)).token
         decide_action = [a for a in ReviewActions(session).of_enrollment(enrollment_id) if a.action == "decide"][0]
         assert decide_action.detail == {"approve": True, "outcome": "approved", "reason": "identity_confirmed",
                                         "comment": "portrait and frames match"}
@@ -315,10 +315,10 @@ def test_rejecting_what_automation_approved_aborts(app_client: TestClient, runti
     take_case(client, csrf)
     assert decide(client, enrollment_id, csrf, "reject", "face_mismatch").status_code == 303
     with runtime.database.session() as session:
-        final = Decisions(session).latest(enrollment_id)
+        final = present(Decisions(session).latest(enrollment_id))
         assert (final.outcome, final.final) == ("rejected", True)
         assert final.reasons == [DecisionReason.REVIEW_DISAGREEMENT, "face_mismatch"]
-        assert Enrollments(session).get(enrollment_id).status == Status.REJECTED
+        assert present(Enrollments(session).get(enrollment_id)).status == Status.REJECTED
         assert Assertions(session).of_enrollment(enrollment_id) is None
 
 
@@ -331,7 +331,7 @@ def test_a_reviewer_resolves_automations_doubt(app_client: TestClient, runtime: 
         enrollment_id = take_case(client, csrf)
         assert decide(client, enrollment_id, csrf, verb, reason).status_code == 303
         with runtime.database.session() as session:
-            final = Decisions(session).latest(enrollment_id)
+            final = present(Decisions(session).latest(enrollment_id))
             outcomes[verb] = (final.outcome, final.verdict, final.reasons)
             assert (Assertions(session).of_enrollment(enrollment_id) is None) == (verb == "reject")
     assert sorted(doubtful) == sorted(_decided(runtime, doubtful))
@@ -342,7 +342,7 @@ def test_a_reviewer_resolves_automations_doubt(app_client: TestClient, runtime: 
 
 def _decided(runtime: Runtime, ids: list[str]) -> list[str]:
     with runtime.database.session() as session:
-        return [i for i in ids if Enrollments(session).get(i).status in (Status.APPROVED, Status.REJECTED)]
+        return [i for i in ids if present(Enrollments(session).get(i)).status in (Status.APPROVED, Status.REJECTED)]
 
 
 @pytest.mark.parametrize(("verb", "reason", "comment"), [
@@ -358,7 +358,7 @@ def test_an_ill_formed_decision_changes_nothing(app_client: TestClient, runtime:
     take_case(client, csrf)
     assert decide(client, enrollment_id, csrf, verb, reason, comment).status_code == 422
     with runtime.database.session() as session:
-        assert Enrollments(session).get(enrollment_id).status == Status.REVIEW
+        assert present(Enrollments(session).get(enrollment_id)).status == Status.REVIEW
         assert [d.decided_by for d in Decisions(session).of_enrollment(enrollment_id)] == ["automated"]
 
 
@@ -415,7 +415,8 @@ def test_operator_add_command(app_client: TestClient, runtime: Runtime, monkeypa
         get_settings.cache_clear()
     with runtime.database.session() as session:
         operator, valid = check_credentials(session, "carol-cli", PASSWORD)
-        assert valid and operator.role == "auditor" and operator.password_hash.startswith("$argon2id$")
+        assert valid and present(operator).role == "auditor"
+        assert present(operator).password_hash.startswith("$argon2id$")
         assert Operators(session).by_username("dave-cli") is None
     client = browser(app_client)
     login(client, "carol-cli")
@@ -440,4 +441,4 @@ def test_the_database_refuses_a_second_open_assignment_of_a_case(app_client: Tes
 
 def _operator_id(runtime: Runtime, username: str) -> str:
     with runtime.database.session() as session:
-        return Operators(session).by_username(username).id
+        return present(Operators(session).by_username(username)).id

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from storage.enrollments.models import Capture
 from storage.enrollments.repositories import Captures, Enrollments
 from tests import media
-from tests.api.conftest import OTHER_RP_KEY, Enrollment, runtime_of
+from tests.api.conftest import OTHER_RP_KEY, Enrollment, present, runtime_of
 
 
 def put(client: TestClient, enrollment: Enrollment, kind: str, body: bytes, content_type: str,
@@ -172,7 +172,7 @@ def test_relying_party_sees_only_its_enrollments(client: TestClient, enrollment:
 
 def test_upload_to_an_expired_enrollment_is_refused(client: TestClient, enrollment: Enrollment) -> None:
     with runtime_of(client).database.session() as session:
-        row = Enrollments(session).get(enrollment.id)
+        row = present(Enrollments(session).get(enrollment.id))
         row.expires_at = datetime.now(UTC) - timedelta(seconds=1)
     response = put(client, enrollment, "document_front", media.jpeg(), "image/jpeg")
     assert (response.status_code, response.json()["error"]) == (410, "enrollment_expired")
@@ -181,7 +181,7 @@ def test_upload_to_an_expired_enrollment_is_refused(client: TestClient, enrollme
 
 def test_upload_after_submission_is_refused(client: TestClient, enrollment: Enrollment) -> None:
     with runtime_of(client).database.session() as session:
-        row = Enrollments(session).get(enrollment.id)
+        row = present(Enrollments(session).get(enrollment.id))
         row.status = "submitted"
     response = put(client, enrollment, "document_front", media.jpeg(), "image/jpeg")
     assert (response.status_code, response.json()["error"]) == (409, "enrollment_submitted")

@@ -24,10 +24,10 @@ from api.app import create_app
 from storage.enrollments.repositories import Assertions, Enrollments, RelyingParties
 from storage.runtime import Runtime
 from storage.settings import Settings
-from storage.webhooks.models import DeliveryStatus
+from storage.webhooks.models import DeliveryStatus, WebhookDelivery
 from storage.webhooks.repositories import WebhookDeliveries
 from tests import services
-from tests.api.conftest import celery_of, runtime_of
+from tests.api.conftest import celery_of, present, runtime_of
 from tests.api.review_factories import (
     PASSWORD,
     make_case,
@@ -114,10 +114,10 @@ def review(client: TestClient, runtime: Runtime, enrollment_id: str, verb: str, 
 
 def webhook_secret(runtime: Runtime) -> str:
     with runtime.database.session() as session:
-        return RelyingParties(session).by_name("rp-test").webhook_secret
+        return present(RelyingParties(session).by_name("rp-test")).webhook_secret
 
 
-def the_delivery(runtime: Runtime, enrollment_id: str):  # type: ignore[no-untyped-def]
+def the_delivery(runtime: Runtime, enrollment_id: str) -> WebhookDelivery:
     with runtime.database.session() as session:
         (delivery,) = [d for d in WebhookDeliveries(session).of_enrollment(enrollment_id)
                        if d.event_type != "enrollment.review"]  # the decision's event, not the review's
@@ -148,7 +148,7 @@ def test_delivered_signed_after_two_failures_and_never_twice(app_client: TestCli
     tasks[DELIVER].delay(delivery.id)  # a duplicate task message
     tasks[NOTIFY].delay(enrollment_id)  # the notifying step, run again
     with runtime.database.session() as session:  # the step that emitted it, run again
-        enrollment = Enrollments(session).get(enrollment_id)
+        enrollment = present(Enrollments(session).get(enrollment_id))
         assert emit_status_event(session, enrollment) == delivery.id
     assert len(receiver.received) == 3 and the_delivery(runtime, enrollment_id).attempts == 3
 
@@ -184,7 +184,7 @@ def test_an_unreachable_receiver_is_retried(app_client: TestClient) -> None:
     review(app_client, runtime, enrollment_id, "approve", "identity_confirmed")
     delivery = the_delivery(runtime, enrollment_id)
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, runtime.settings.webhook_max_attempts)
-    assert delivery.last_error.startswith("ConnectError")
+    assert present(delivery.last_error).startswith("ConnectError")
 
 
 def test_no_callback_url_no_delivery(app_client: TestClient) -> None:
@@ -193,7 +193,7 @@ def test_no_callback_url_no_delivery(app_client: TestClient) -> None:
     review(app_client, runtime, enrollment_id, "approve", "identity_confirmed")
     with runtime.database.session() as session:
         assert WebhookDeliveries(session).of_enrollment(enrollment_id) == []
-        assert Enrollments(session).get(enrollment_id).status == "approved"
+        assert present(Enrollments(session).get(enrollment_id)).status == "approved"
 
 
 # --- a real worker ---------------------------------------------------------------------------------------------

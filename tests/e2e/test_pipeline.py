@@ -55,7 +55,8 @@ def enroll(client: TestClient, tmp_path: Path, applicant: Applicant, rng: np.ran
 
 @pytest.fixture(params=["distributed", "embedded"])
 def client(request: pytest.FixtureRequest) -> TestClient:
-    return request.getfixturevalue(f"{request.param}_client")  # type: ignore[no-any-return]
+    chosen: TestClient = request.getfixturevalue(f"{request.param}_client")
+    return chosen
 
 
 @pytest.fixture

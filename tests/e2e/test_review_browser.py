@@ -26,6 +26,7 @@ from storage.enrollments.repositories import Assertions, Decisions, Enrollments
 from storage.review.repositories import ReviewActions
 from storage.runtime import Runtime
 from tests import services
+from tests.api.conftest import present
 from tests.api.review_factories import (
     PASSWORD,
     SELFIE_FRAMES,
@@ -128,9 +129,9 @@ def test_log_in_open_a_case_and_approve_it(server: tuple[str, FastAPI], chromium
     assert "approved" in driver.find_element(By.ID, "last-decision").text
 
     with runtime.database.session() as session:
-        final = Decisions(session).latest(enrollment_id)
+        final = present(Decisions(session).latest(enrollment_id))
         assert (final.decided_by, final.outcome, final.final) == (username, "approved", True)
-        assert Enrollments(session).get(enrollment_id).status == Status.APPROVED
+        assert present(Enrollments(session).get(enrollment_id)).status == Status.APPROVED
         assert Assertions(session).of_enrollment(enrollment_id) is not None
         trail = [a.action for a in ReviewActions(session).of_enrollment(enrollment_id)]
     assert trail[0] == "assign" and trail[-1] == "decide" and trail.count("view_evidence") == len(images)
