@@ -23,6 +23,7 @@ from storage.review.models import Operator, ReviewAssignment
 from storage.review.repositories import ReviewAssignments
 from verification.decision import rules as automated_decision
 from verification.decision.policy import load_policy
+from verification.decision.records import reviewer_fields
 from verification.decision.review import ReviewReason, reason_fits
 from verification.decision.rules import CheckName, Outcome, Verdict, apply_review
 from verification.enrollment.lifecycle import CaptureKind, Status, require_transition
@@ -134,11 +135,11 @@ def _check_view(row: CheckResult) -> CheckView:
 
 
 def _mrz_fields(rows: list[CheckResult]) -> list[tuple[str, str]]:
-    """The fields the document check read from the MRZ (its details: DocumentCheckResult.to_dict())."""
+    """The fields the document check read from the MRZ, in a document's reading order."""
     document = next((row for row in rows if row.check == CheckName.DOCUMENT), None)
-    fields = ((document.details.get("mrz") or {}).get("fields") if document else None) or {}
+    fields = reviewer_fields(document.details) if document else {}
     rank = {name: index for index, name in enumerate(MRZ_FIELD_ORDER)}
-    names = sorted((name for name in fields if name != "raw"), key=lambda name: (rank.get(name, len(rank)), name))
+    names = sorted(fields, key=lambda name: (rank.get(name, len(rank)), name))
     return [(name, _shown(fields[name])) for name in names]
 
 

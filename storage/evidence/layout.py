@@ -21,6 +21,7 @@ class DerivedKind(StrEnum):
 
     PORTRAIT = "portrait"  # the document portrait, cropped
     SELFIE_FRAME = "selfie-frame"  # a selfie frame the face match used, ranked
+    DOCUMENT_FRAME = "document-frame"  # the document video's frame showing the portrait, for the face match
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,12 @@ class DerivedImage:
         if match is None:
             return None
         kind, rank = DerivedKind(match.group("kind")), match.group("rank")
-        if (rank is None) != (kind is DerivedKind.PORTRAIT):
-            return None  # selfie frames carry a rank, the portrait none
+        if (rank is None) == (kind is DerivedKind.SELFIE_FRAME):
+            return None  # selfie frames carry a rank, the other images none
         return cls(kind, None if rank is None else int(rank))
 
 
-_DERIVED_NAME = re.compile(r"(?P<kind>portrait|selfie-frame)(?:-(?P<rank>\d{1,3}))?")
+_DERIVED_NAME = re.compile(r"(?P<kind>portrait|selfie-frame|document-frame)(?:-(?P<rank>\d{1,3}))?")
 
 
 def working_prefix(enrollment_id: str) -> str:

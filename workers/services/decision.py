@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 from storage.enrollments.models import CheckResult, Decision
 from storage.enrollments.repositories import CheckResults, Decisions, Enrollments
 from storage.runtime import Runtime
-from verification.common.outcome import CheckStatus
 from verification.decision.policy import load_policy
-from verification.decision.rules import CheckName, CheckSummary, Outcome, decide
+from verification.decision.rules import CheckSummary, Outcome, decide
 from verification.enrollment.lifecycle import Status, require_transition
+from workers.services.results import check_record
 from workers.services.webhooks import emit_status_event
 
 OUTCOME_STATUS = {
@@ -22,9 +22,7 @@ OUTCOME_STATUS = {
 
 
 def _summary(row: CheckResult) -> CheckSummary:
-    name = CheckName(row.check)
-    measure = row.details.get("distance") if name is CheckName.FACE_MATCH else row.score
-    return CheckSummary(name, CheckStatus(row.status), tuple(row.reasons), measure)
+    return check_record(row).summary()
 
 
 def run_decision(runtime: Runtime, enrollment_id: str) -> None:

@@ -11,10 +11,12 @@ from typing import Any, TypeVar
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from biometrics.video import VideoClip, read_video
 from storage.enrollments.models import Capture
 from storage.enrollments.repositories import Captures, Challenges, Enrollments
+from storage.evidence.layout import DerivedImage, derived_key
 from storage.runtime import Runtime
 from verification.enrollment.lifecycle import CaptureKind
 
@@ -57,13 +59,22 @@ def _ref(session, capture: Capture) -> CaptureRef:  # type: ignore[no-untyped-de
     return CaptureRef(capture.kind, capture.object_key, capture.content_type, actions)
 
 
-def load_image(runtime: Runtime, capture: CaptureRef) -> np.ndarray:
+def load_image(runtime: Runtime, capture: CaptureRef) -> npt.NDArray[np.uint8]:
+    return _decode_image(runtime, capture.object_key)
+
+
+def load_derived(runtime: Runtime, enrollment_id: str, image: DerivedImage) -> npt.NDArray[np.uint8]:
+    """An image a check derived and stored (workers.services.results.save_image)."""
+    return _decode_image(runtime, derived_key(enrollment_id, image))
+
+
+def _decode_image(runtime: Runtime, key: str) -> npt.NDArray[np.uint8]:
     """Decode to BGR; the upload was already validated, so a failure here is a corrupted store."""
-    data = np.frombuffer(runtime.evidence.read_bytes(capture.object_key), dtype=np.uint8)
+    data = np.frombuffer(runtime.evidence.read_bytes(key), dtype=np.uint8)
     image = cv2.imdecode(data, cv2.IMREAD_COLOR)
     if image is None:
-        raise ValueError(f"stored image {capture.object_key} cannot be decoded")
-    return image
+        raise ValueError(f"stored image {key} cannot be decoded")
+    return image.astype(np.uint8, copy=False)
 
 
 @contextmanager
@@ -80,7 +91,7 @@ def local_copy(runtime: Runtime, capture: CaptureRef) -> Iterator[Path]:
 DOCUMENT_IMAGES = (CaptureKind.DOCUMENT_FRONT, CaptureKind.DOCUMENT_BACK)
 
 
-def document_images(runtime: Runtime, inputs: EnrollmentInputs) -> list[np.ndarray]:
+def document_images(runtime: Runtime, inputs: EnrollmentInputs) -> list[npt.NDArray[np.uint8]]:
     return [load_image(runtime, inputs.captures[kind]) for kind in DOCUMENT_IMAGES if kind in inputs.captures]
 
 
