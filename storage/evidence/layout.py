@@ -21,7 +21,6 @@ class DerivedKind(StrEnum):
 
     PORTRAIT = "portrait"  # the document portrait, cropped
     SELFIE_FRAME = "selfie-frame"  # a selfie frame the face match used, ranked
-    DOCUMENT_FRAME = "document-frame"  # the document video's frame showing the portrait, for the face match
 
 
 @dataclass(frozen=True)
@@ -40,12 +39,12 @@ class DerivedImage:
         if match is None:
             return None
         kind, rank = DerivedKind(match.group("kind")), match.group("rank")
-        if (rank is None) == (kind is DerivedKind.SELFIE_FRAME):
-            return None  # selfie frames carry a rank, the other images none
+        if (rank is None) != (kind is DerivedKind.PORTRAIT):
+            return None  # selfie frames carry a rank, the portrait none
         return cls(kind, None if rank is None else int(rank))
 
 
-_DERIVED_NAME = re.compile(r"(?P<kind>portrait|selfie-frame|document-frame)(?:-(?P<rank>\d{1,3}))?")
+_DERIVED_NAME = re.compile(r"(?P<kind>portrait|selfie-frame)(?:-(?P<rank>\d{1,3}))?")
 
 
 def working_prefix(enrollment_id: str) -> str:
@@ -73,6 +72,12 @@ def derived_images(enrollment_id: str, keys: Iterable[str]) -> dict[DerivedImage
         if key.startswith(prefix) and key.endswith(DERIVED_SUFFIX) and (image := DerivedImage.parse(name)):
             found[image] = key
     return found
+
+
+def document_frame_key(enrollment_id: str) -> str:
+    """The document video's frame that shows the portrait: the document check keeps it (lossless) for the face
+    match, which compares it pixel for pixel as decoded. A working copy, not sealed: the video it comes from is."""
+    return f"{working_prefix(enrollment_id)}/frames/document-portrait.png"
 
 
 def dossier_prefix(enrollment_id: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from biometrics.video import VideoDecodeError
-from storage.evidence.layout import DerivedImage, DerivedKind
+from storage.evidence.layout import document_frame_key
 from storage.runtime import Runtime
 from verification.common.outcome import CheckStatus
 from verification.decision.policy import load_policy
@@ -16,9 +16,7 @@ from verification.document.check import check_document
 from verification.document.video import DECODE_SIDE, TiltDirection, check_document_video
 from verification.enrollment.lifecycle import CaptureKind
 from workers.services.inputs import document_images, load_inputs, load_video
-from workers.services.results import save_check, save_failure, save_image
-
-PORTRAIT_FRAME = DerivedImage(DerivedKind.DOCUMENT_FRAME)
+from workers.services.results import save_check, save_failure, save_lossless
 
 
 def run_document_check(runtime: Runtime, enrollment_id: str) -> None:
@@ -39,5 +37,5 @@ def run_document_check(runtime: Runtime, enrollment_id: str) -> None:
     result = check_document_video(clip.frames, clip.timestamps, TiltDirection(inputs.document_tilt), policy,
                                   today, images)
     if result.video.portrait_frame is not None:
-        save_image(runtime, enrollment_id, PORTRAIT_FRAME, clip.frames[result.video.portrait_frame])
+        save_lossless(runtime, document_frame_key(enrollment_id), clip.frames[result.video.portrait_frame])
     save_check(runtime, enrollment_id, CheckName.DOCUMENT, result)

@@ -48,8 +48,7 @@ log = logging.getLogger(__name__)
 SEALER = "idv-worker"
 SEALABLE = frozenset({Status.REVIEW, Status.APPROVED, Status.REJECTED, Status.FAILED})
 # Derived images the checks store beside the captures (workers.services.results.save_image).
-DERIVED_ROLES = {DerivedKind.PORTRAIT: Role.CROP, DerivedKind.SELFIE_FRAME: Role.FRAME,
-                 DerivedKind.DOCUMENT_FRAME: Role.FRAME}
+DERIVED_ROLES = {DerivedKind.PORTRAIT: Role.CROP, DerivedKind.SELFIE_FRAME: Role.FRAME}
 
 
 class CaptureAltered(Exception):

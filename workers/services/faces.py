@@ -1,6 +1,6 @@
 """The face-match step: document portrait vs. the best selfie frames, at the policy's threshold and face
 quality limits. Runs after the document step, whose result says which document video frame shows the portrait
-(stored as a derived image), or why the video could not be read."""
+(kept losslessly), or why the video could not be read."""
 
 from __future__ import annotations
 
@@ -10,15 +10,14 @@ import numpy.typing as npt
 
 from biometrics.face_matching import compare_document_to_selfie
 from biometrics.video import VideoDecodeError
-from storage.evidence.layout import DerivedImage, DerivedKind
+from storage.evidence.layout import DerivedImage, DerivedKind, document_frame_key
 from storage.runtime import Runtime
 from verification.common.outcome import CheckStatus
 from verification.decision.policy import load_policy
 from verification.decision.records import DocumentRecord
 from verification.decision.rules import CheckName
 from verification.enrollment.lifecycle import CaptureKind
-from workers.services.document import PORTRAIT_FRAME
-from workers.services.inputs import EnrollmentInputs, load_derived, load_image, load_inputs, load_video
+from workers.services.inputs import EnrollmentInputs, load_image, load_inputs, load_stored_image, load_video
 from workers.services.results import load_check_record, save_check, save_failure, save_image
 
 NO_PORTRAIT = "no_portrait_frame"
@@ -66,4 +65,4 @@ def _document_image(runtime: Runtime, inputs: EnrollmentInputs) -> npt.NDArray[n
         raise _Unusable(document.reasons[0], document.error)
     if document.portrait_frame is None:
         raise _Unusable(NO_PORTRAIT, "no frame of the document video shows the portrait")
-    return load_derived(runtime, inputs.enrollment_id, PORTRAIT_FRAME)
+    return load_stored_image(runtime, document_frame_key(inputs.enrollment_id))

@@ -16,7 +16,6 @@ import numpy.typing as npt
 from biometrics.video import VideoClip, read_video
 from storage.enrollments.models import Capture
 from storage.enrollments.repositories import Captures, Challenges, Enrollments
-from storage.evidence.layout import DerivedImage, derived_key
 from storage.runtime import Runtime
 from verification.enrollment.lifecycle import CaptureKind
 
@@ -60,16 +59,12 @@ def _ref(session, capture: Capture) -> CaptureRef:  # type: ignore[no-untyped-de
 
 
 def load_image(runtime: Runtime, capture: CaptureRef) -> npt.NDArray[np.uint8]:
-    return _decode_image(runtime, capture.object_key)
+    return load_stored_image(runtime, capture.object_key)
 
 
-def load_derived(runtime: Runtime, enrollment_id: str, image: DerivedImage) -> npt.NDArray[np.uint8]:
-    """An image a check derived and stored (workers.services.results.save_image)."""
-    return _decode_image(runtime, derived_key(enrollment_id, image))
-
-
-def _decode_image(runtime: Runtime, key: str) -> npt.NDArray[np.uint8]:
-    """Decode to BGR; the upload was already validated, so a failure here is a corrupted store."""
+def load_stored_image(runtime: Runtime, key: str) -> npt.NDArray[np.uint8]:
+    """Decode to BGR; uploads were validated and a step's images were encoded by this code, so a failure here
+    is a corrupted store."""
     data = np.frombuffer(runtime.evidence.read_bytes(key), dtype=np.uint8)
     image = cv2.imdecode(data, cv2.IMREAD_COLOR)
     if image is None:

@@ -59,6 +59,15 @@ def load_check_record(runtime: Runtime, enrollment_id: str, name: CheckName) -> 
         return None if row is None else check_record(row)
 
 
+def save_lossless(runtime: Runtime, key: str, image: MatLike) -> None:
+    """An image a later step reads back pixel for pixel (PNG): what it computes is what it would have computed
+    on the decoded pixels."""
+    ok, encoded = cv2.imencode(".png", image)
+    if not ok:
+        raise ValueError(f"cannot encode {key}")
+    runtime.evidence.put_bytes(key, encoded.tobytes(), "image/png")
+
+
 def save_image(runtime: Runtime, enrollment_id: str, derived: DerivedImage, image: MatLike) -> str:
     """A derived image (portrait crop, chosen selfie frame) as JPEG evidence; returns its object key."""
     ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 92])
