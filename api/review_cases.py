@@ -13,6 +13,7 @@ from storage.enrollments.repositories import Captures, CheckResults
 from storage.evidence.layout import DerivedImage, DerivedKind
 from storage.evidence.store import EvidenceStore
 from storage.review.models import ReviewAssignment
+from verification.decision.records import reviewer_fields
 from verification.decision.review import ReviewReason, reason_fits
 from verification.decision.rules import CheckName
 from verification.enrollment.lifecycle import CaptureKind
@@ -83,11 +84,11 @@ def _check_view(row: CheckResult) -> CheckView:
 
 
 def _mrz_fields(rows: list[CheckResult]) -> list[tuple[str, str]]:
-    """The fields the document check read from the MRZ (its details: DocumentCheckResult.to_dict())."""
+    """The fields the document check read from the MRZ, in a document's reading order."""
     document = next((row for row in rows if row.check == CheckName.DOCUMENT), None)
-    fields = ((document.details.get("mrz") or {}).get("fields") if document else None) or {}
+    fields = reviewer_fields(document.details) if document else {}
     rank = {name: index for index, name in enumerate(MRZ_FIELD_ORDER)}
-    names = sorted((name for name in fields if name != "raw"), key=lambda name: (rank.get(name, len(rank)), name))
+    names = sorted(fields, key=lambda name: (rank.get(name, len(rank)), name))
     return [(name, _shown(fields[name])) for name in names]
 
 

@@ -1,5 +1,6 @@
-"""The verification canvas: the three checks in parallel (a chord), the decision, then what follows a
-decision: signing (approved only), sealing the evidence dossier, notifying the relying party."""
+"""The verification canvas: the checks (a chord: the document check then the face match, beside the liveness
+check), the decision, then what follows a decision: signing (approved only), sealing the evidence dossier,
+notifying the relying party."""
 
 from __future__ import annotations
 
@@ -36,8 +37,11 @@ def _after_decision(app: IdvCelery, enrollment_id: str) -> list[Signature]:
 def start_pipeline(app: IdvCelery, enrollment_id: str) -> None:
     """Called after the submission is committed. In eager mode the whole canvas runs here and now."""
     services.begin_processing(app.runtime, enrollment_id)
-    checks = group([_step(app, task, enrollment_id) for task in (CHECK_DOCUMENT, CHECK_LIVENESS, MATCH_FACES)],
-                   app=app)
+    # The face match reads the portrait frame the document check kept from the document video (decoded and
+    # analysed once): it follows the document check, beside the liveness check.
+    document_then_faces = chain(_step(app, CHECK_DOCUMENT, enrollment_id), _step(app, MATCH_FACES, enrollment_id),
+                                app=app)
+    checks = group([document_then_faces, _step(app, CHECK_LIVENESS, enrollment_id)], app=app)
     _run(app, chain(checks, _step(app, DECIDE, enrollment_id), *_after_decision(app, enrollment_id), app=app)
          .on_error(_step(app, MARK_FAILED, enrollment_id)), enrollment_id)
 

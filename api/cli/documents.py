@@ -39,7 +39,8 @@ _today_option = click.option("--today", type=click.DateTime(["%Y-%m-%d"]), defau
 @_json_option
 def check_document_command(inputs: tuple[Path, ...], tilt: str | None, today: Any, as_json: bool) -> None:
     """Read and validate the MRZ of a document (front and back images, or one video of both sides)."""
-    from verification.document.check import DocumentPolicy, check_document
+    from verification.document.check import check_document
+    from verification.document.policy import DocumentPolicy
 
     started = time.perf_counter()
     reference = today.date() if today is not None else date.today()

@@ -74,5 +74,11 @@ def derived_images(enrollment_id: str, keys: Iterable[str]) -> dict[DerivedImage
     return found
 
 
+def document_frame_key(enrollment_id: str) -> str:
+    """The document video's frame that shows the portrait: the document check keeps it (lossless) for the face
+    match, which compares it pixel for pixel as decoded. A working copy, not sealed: the video it comes from is."""
+    return f"{working_prefix(enrollment_id)}/frames/document-portrait.png"
+
+
 def dossier_prefix(enrollment_id: str) -> str:
     return f"{DOSSIER_ROOT}/{enrollment_id}"

@@ -32,7 +32,8 @@ from tests import services
 from tests.api.conftest import RP_KEY, api_settings, celery_of
 from verification.common.outcome import CheckStatus
 from verification.decision.rules import CheckName
-from verification.document.check import DocumentCheckResult, DocumentPolicy, check_document
+from verification.document.check import DocumentCheckResult, check_document
+from verification.document.policy import DocumentPolicy
 from verification.enrollment.lifecycle import Status
 from workers.services.decision import run_decision
 from workers.services.operators import add_operator

@@ -37,7 +37,7 @@ def clear_measure(name: CheckName, policy: Policy) -> float | None:
 
 def checks(statuses: tuple[CheckStatus, ...], policy: Policy) -> list[CheckSummary]:
     return [CheckSummary(name, status, () if status is CheckStatus.PASS else (HARD[status],),
-                         clear_measure(name, policy)) for name, status in zip(CheckName, statuses)]
+                         clear_measure(name, policy)) for name, status in zip(CheckName, statuses, strict=True)]
 
 
 @pytest.mark.parametrize("policy", [PVID, AUTOMATED], ids=lambda p: p.name)

@@ -22,13 +22,13 @@ from synthetic.portraits import fallback_portrait
 from verification.common.outcome import CheckStatus
 from verification.document.check import (
     DocumentCheckResult,
-    DocumentPolicy,
     DocumentReason,
     check_document,
     french_card_expiry,
 )
 from verification.document.mrz.parser import parse_mrz
 from verification.document.mrz.reader import MrzReading, MrzReason
+from verification.document.policy import DocumentPolicy
 
 TODAY = date(2026, 11, 23)
 FLAT_PORTRAIT = np.full((220, 170, 3), (120, 140, 170), np.uint8)

@@ -18,7 +18,8 @@ from synthetic.documents import render_document
 from synthetic.identities import DocumentKind, random_person
 from synthetic.portraits import fallback_portrait
 from verification.common.outcome import CheckStatus
-from verification.document.check import DocumentPolicy, check_document
+from verification.document.check import check_document
+from verification.document.policy import DocumentPolicy
 from verification.document.video import TiltDirection, VideoReason, analyse_document_video
 
 TODAY = date(2026, 11, 23)
@@ -79,7 +80,7 @@ def test_a_card_only_slid_and_turned_in_the_image_plane_did_not_tilt(passport: n
 
 def test_the_sharp_held_frames_are_chosen_and_read(passport: np.ndarray) -> None:
     frames = film_card(passport, HELD + TILT + HELD)
-    for index in range(0, 6):  # the start of the held pose is out of focus
+    for index in range(6):  # the start of the held pose is out of focus
         frames[index] = blur(frames[index], 3.0)
     analysis = analyse_document_video(frames, _times(frames))
     assert analysis.mrz_frames and min(analysis.mrz_frames) >= 6

@@ -23,25 +23,15 @@ from synthetic.mrz import applicable_defects, break_mrz, compose_mrz
 from tests.shared_data import requires_shared_data
 from verification.common.outcome import CheckStatus
 from verification.document.mrz.band import fillers_by_template, find_bands, ink_mask, line_glyphs, to_gray
+from verification.document.mrz.candidate import position_kinds
 from verification.document.mrz.correction import PositionKind, correct, normalise
 from verification.document.mrz.formats import MrzFormat
+from verification.document.mrz.lines import choose_lines, evenly_spaced, settled_by_shape, within_line
+from verification.document.mrz.names import clear_name_padding, consensus_unchecked_lines, names_settled
 from verification.document.mrz.ocr import MRZ_MODEL, OcrSymbol, line_text, recognise
 from verification.document.mrz.parser import parse_mrz
-from verification.document.mrz.reader import (
-    MrzReading,
-    MrzReason,
-    ReaderOptions,
-    choose_lines,
-    clear_name_padding,
-    confirmed_by,
-    consensus_unchecked_lines,
-    evenly_spaced,
-    names_settled,
-    position_kinds,
-    read_mrz,
-    settled_by_shape,
-    within_line,
-)
+from verification.document.mrz.reader import MrzReading, MrzReason, confirmed_by, read_mrz
+from verification.document.mrz.search import ReaderOptions
 
 TODAY = date(2026, 11, 23)
 PORTRAIT = np.full((220, 170, 3), (120, 140, 170), np.uint8)
@@ -124,7 +114,7 @@ def test_fillers_the_chevron_test_missed_are_found_by_their_likeness_to_the_band
     assert len(glyphs) == len(text)
     # As if blur had broken the chevron shape of every third filler.
     missed = [replace(glyph, chevron=False) if char == "<" and index % 3 == 0 else glyph
-              for index, (char, glyph) in enumerate(zip(text, glyphs))]
+              for index, (char, glyph) in enumerate(zip(text, glyphs, strict=True))]
     assert sum(g.chevron for g in missed) < text.count("<")
     [found] = fillers_by_template(ink, [missed])
     assert [g.chevron for g in found] == [c == "<" for c in text]
@@ -227,9 +217,9 @@ def test_glyph_bars_tell_i_from_l_even_blurred(size: int) -> None:
     rows = np.flatnonzero(ink.any(axis=1))
     glyphs = line_glyphs(ink, int(rows[0]), int(rows[-1]))
     assert len(glyphs) == len(text)
-    shapes = {char: glyph.stem_letter for char, glyph in zip(text, glyphs)}
+    shapes = {char: glyph.stem_letter for char, glyph in zip(text, glyphs, strict=True)}
     assert shapes["I"] == "I" and shapes["L"] == "L"
-    stems = [(char, glyph) for char, glyph in zip(text, glyphs) if char in "IL"]
+    stems = [(char, glyph) for char, glyph in zip(text, glyphs, strict=True) if char in "IL"]
     assert [settled_by_shape(glyph, "L" if char == "I" else "I") for char, glyph in stems] == [c for c, _ in stems]
     # Other glyphs keep what tesseract read: the shape only decides between I and L.
     assert settled_by_shape(glyphs[text.index("E")], "E") == "E"

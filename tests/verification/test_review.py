@@ -19,5 +19,5 @@ def test_a_reason_fits_its_side_only_and_other_fits_both(reason: ReviewReason) -
 
 
 def test_every_reason_is_usable_and_only_other_is_on_both_sides() -> None:
-    assert APPROVAL_REASONS | REJECTION_REASONS == set(ReviewReason)
-    assert APPROVAL_REASONS & REJECTION_REASONS == {ReviewReason.OTHER}
+    assert set(ReviewReason) == APPROVAL_REASONS | REJECTION_REASONS
+    assert {ReviewReason.OTHER} == APPROVAL_REASONS & REJECTION_REASONS

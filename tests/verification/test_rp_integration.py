@@ -76,7 +76,7 @@ def test_table_cell(
     assert action.traits == (TRANSMITTED if updated else MINOR)
 
 
-@pytest.mark.parametrize(("source", "local"), [(s, l) for s, l, _, _ in TABLE_CASES if l is not None])
+@pytest.mark.parametrize(("source", "local"), [(s, loc) for s, loc, _, _ in TABLE_CASES if loc is not None])
 def test_always_a_major_discrepancy_goes_to_manual_review_unchanged(
     source: IdentitySource, local: IdentityStatus
 ) -> None:

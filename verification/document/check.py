@@ -1,38 +1,31 @@
-"""Document check: image quality, MRZ read and validated, expiry, accepted document kinds and issuing states,
-and where the portrait is (for face matching).
-
-Residence permits: ICAO 9303 has no dedicated code; states issue them as TD1 cards whose document code
-starts with 'I', 'A' or 'C' and whose second letter is state-defined (IR in France, AR in Germany...).
-The policy therefore lists accepted document-code prefixes per kind (`DocumentPolicy.kind_prefixes`).
+"""Document check: image quality, MRZ read and validated, expiry, accepted document kinds and issuing states
+(verification.document.policy), and where the portrait is (for face matching).
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
-import cv2
 import numpy as np
+import numpy.typing as npt
 
+from biometrics.portrait import PortraitLocation, locate_portrait
 from verification.common.outcome import CheckStatus
 from verification.document.mrz.formats import MrzFormat
-from verification.document.mrz.reader import MrzReading, ReaderOptions, confirmed_by, read_mrz
-from verification.document.quality import ImageQuality, QualityThresholds, assess_quality
+from verification.document.mrz.reader import MrzReading, confirmed_by, read_mrz
+from verification.document.mrz.search import DEFAULT_OPTIONS, ReaderOptions
+from verification.document.policy import DocumentPolicy
+from verification.document.quality import ImageQuality, assess_quality
 
 FRENCH_CARD_VALIDITY_YEARS = 10
 FRENCH_CARD_EXTENSION_YEARS = 5
 # Décret 2013-1188: cards issued to adults from 2 January 2004 to 31 December 2013 gained 5 years.
 FRENCH_CARD_EXTENSION_ISSUED = (date(2004, 1, 2), date(2013, 12, 31))
 ADULT_AGE = 18
-
-
-# The portrait of an ID-1 card or passport page spans at least this fraction of the photo's short side
-# once the document fills the frame as instructed; smaller face detections are guilloche or ghost images.
-MIN_PORTRAIT_FRACTION = 0.12
 
 
 class DocumentReason(StrEnum):
@@ -43,23 +36,6 @@ class DocumentReason(StrEnum):
     EXPIRY_UNKNOWN = "expiry_unknown"
     KIND_NOT_ACCEPTED = "document_kind_not_accepted"
     ISSUER_NOT_ACCEPTED = "issuing_state_not_accepted"
-
-
-@dataclass(frozen=True)
-class DocumentPolicy:
-    accepted_document_kinds: frozenset[str] = frozenset({"passport", "id_card", "residence_permit"})
-    accepted_issuing_states: frozenset[str] | None = None  # None: any state
-    french_card_extension: bool = True
-    quality: QualityThresholds = QualityThresholds()
-    # document kind -> document-code prefixes (the first one or two MRZ letters)
-    kind_prefixes: Mapping[str, tuple[str, ...]] = field(
-        default_factory=lambda: {
-            "passport": ("P",),
-            "residence_permit": ("IR", "AR", "CR", "RT", "IT", "A", "C"),
-            "id_card": ("I",),
-            "visa": ("V",),
-        }
-    )
 
 
 @dataclass(frozen=True)
@@ -89,55 +65,6 @@ class DocumentCheckResult:
         }
 
 
-@dataclass(frozen=True)
-class PortraitLocation:
-    """The largest face found on the document images: which image, and its box (x0, y0, x1, y1)."""
-
-    image_index: int
-    box: tuple[int, int, int, int]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"image_index": self.image_index, "box": list(self.box)}
-
-
-@functools.cache
-def _face_cascade() -> cv2.CascadeClassifier:
-    # OpenCV's frontal-face Haar cascade: a few milliseconds per image, enough to find a printed portrait
-    # (the face matcher re-detects and measures it precisely).
-    return cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
-
-
-def find_portrait(image: np.ndarray) -> tuple[int, int, int, int] | None:
-    """The box of the largest frontal face in a document image, or None."""
-    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    scale = min(1.0, 800 / max(gray.shape))
-    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
-    side = int(MIN_PORTRAIT_FRACTION * min(small.shape))
-    faces = _face_cascade().detectMultiScale(small, scaleFactor=1.1, minNeighbors=5, minSize=(side, side))
-    if len(faces) == 0:
-        return None
-    x, y, w, h = max(faces, key=lambda f: int(f[2]) * int(f[3]))
-    return (int(x / scale), int(y / scale), int((x + w) / scale), int((y + h) / scale))
-
-
-def locate_portrait(images: Sequence[np.ndarray]) -> PortraitLocation | None:
-    found = [(i, box) for i, image in enumerate(images) if (box := find_portrait(image)) is not None]
-    if not found:
-        return None
-    index, box = max(found, key=lambda item: (item[1][2] - item[1][0]) * (item[1][3] - item[1][1]))
-    return PortraitLocation(index, box)
-
-
-def document_kind(code: str, policy: DocumentPolicy) -> str | None:
-    """The policy kind whose longest prefix matches the MRZ document code."""
-    best: tuple[int, str] | None = None
-    for kind, prefixes in policy.kind_prefixes.items():
-        for prefix in prefixes:
-            if code.startswith(prefix) and (best is None or len(prefix) > best[0]):
-                best = (len(prefix), kind)
-    return None if best is None else best[1]
-
-
 def _add_years(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year + years)
@@ -159,8 +86,8 @@ def _trust(reading: MrzReading) -> int:
     return 3 if reading.valid else 2 if reading.unconfirmed else 1 if reading.result is not None else 0
 
 
-def check_document(images: Sequence[np.ndarray], policy: DocumentPolicy, today: date,
-                   reader_options: ReaderOptions = ReaderOptions()) -> DocumentCheckResult:
+def check_document(images: Sequence[npt.NDArray[np.uint8]], policy: DocumentPolicy, today: date,
+                   reader_options: ReaderOptions = DEFAULT_OPTIONS) -> DocumentCheckResult:
     """Read the MRZ from whichever image carries it (front/back), apply the policy, locate the portrait.
 
     Quality reasons ("move_closer", "image_blurred", "avoid_glare") are given whenever the MRZ could not
@@ -179,11 +106,10 @@ def check_document(images: Sequence[np.ndarray], policy: DocumentPolicy, today: 
     reading = None if index is None else readings[index]
     hints = [str(r) for q in quality for r in q.reasons]
     if reading is None or reading.result is None or reading.result.fields is None:
-        reasons = [str(DocumentReason.MRZ_NOT_VISIBLE), *hints]
-        return DocumentCheckResult(CheckStatus.INCONCLUSIVE, None, tuple(dict.fromkeys(reasons)), reading, quality,
-                                   None, None, None, portrait)
+        unread = tuple(dict.fromkeys([str(DocumentReason.MRZ_NOT_VISIBLE), *hints]))
+        return DocumentCheckResult(CheckStatus.INCONCLUSIVE, None, unread, reading, quality, None, None, None, portrait)
     fields = reading.result.fields
-    kind = document_kind(fields.document_code, policy)
+    kind = policy.document_kind(fields.document_code)
     if reading.result.format is MrzFormat.FR_ID_1988 and fields.issue_date is not None:
         expiry: date | None = french_card_expiry(fields.issue_date, fields.birth_date, policy.french_card_extension)
     else:

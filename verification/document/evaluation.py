@@ -14,10 +14,11 @@ import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 from PIL import Image, ImageOps
 
 from verification.document.mrz.parser import MrzResult, parse_mrz
@@ -37,11 +38,11 @@ class ManifestRow:
     expected: tuple[str, ...]  # empty when the image carries no MRZ
 
 
-def load_image(path: Path) -> np.ndarray:
+def load_image(path: Path) -> npt.NDArray[np.uint8]:
     """BGR pixels turned upright per EXIF (phone photos), as the document check takes them."""
     with Image.open(path) as image:
         rgb = np.array(ImageOps.exif_transpose(image).convert("RGB"))
-    return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+    return cast(npt.NDArray[np.uint8], cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
 
 
 def read_manifest(manifest: Path) -> list[ManifestRow]:

@@ -8,6 +8,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from verification.common.outcome import CheckStatus
 
@@ -51,7 +52,7 @@ class ImageQuality:
         }
 
 
-def assess_quality(image: np.ndarray, thresholds: QualityThresholds) -> ImageQuality:
+def assess_quality(image: npt.NDArray[np.uint8], thresholds: QualityThresholds) -> ImageQuality:
     gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     height, width = gray.shape
     scale = ANALYSIS_WIDTH / width

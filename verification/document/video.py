@@ -19,14 +19,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 import cv2
 import numpy as np
+import numpy.typing as npt
+from cv2.typing import MatLike
 
+from biometrics.portrait import box_area, find_portrait
 from verification.common.outcome import CheckStatus
-from verification.document.check import DocumentCheckResult, DocumentPolicy, check_document, find_portrait
+from verification.document.check import DocumentCheckResult, check_document
 from verification.document.mrz.band import find_bands, to_gray
+from verification.document.policy import DocumentPolicy
 
 # Decode document videos at this long side: MRZ glyphs need it (tracking works on a smaller copy).
 DECODE_SIDE = 1280
@@ -118,37 +122,39 @@ class DocumentVideoAnalysis:
         }
 
 
-def _small(frame: np.ndarray) -> np.ndarray:
+def _small(frame: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     gray = to_gray(frame)
     scale = TRACKING_SIDE / max(gray.shape)
-    return cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    if scale >= 1:
+        return gray
+    return cast(npt.NDArray[np.uint8], cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA))
 
 
-def _edge_ratios(homography: np.ndarray, region: tuple[float, float, float, float]) -> tuple[float, float]:
+def _edge_ratios(homography: MatLike, region: tuple[float, float, float, float]) -> tuple[float, float]:
     """log(right edge / left edge) and log(bottom edge / top edge) of `region` (x0, y0, x1, y1), mapped."""
     x0, y0, x1, y1 = region
-    corners = np.float32([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]])
+    corners = np.array([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]], dtype=np.float32)
     tl, tr, br, bl = cv2.perspectiveTransform(corners, homography)[0]
-    left, right = np.linalg.norm(bl - tl), np.linalg.norm(br - tr)
-    top, bottom = np.linalg.norm(tr - tl), np.linalg.norm(br - bl)
+    left, right = float(np.linalg.norm(bl - tl)), float(np.linalg.norm(br - tr))
+    top, bottom = float(np.linalg.norm(tr - tl)), float(np.linalg.norm(br - bl))
     return float(np.log(max(right, 1e-6) / max(left, 1e-6))), float(np.log(max(bottom, 1e-6) / max(top, 1e-6)))
 
 
-def _measure(frames: Sequence[np.ndarray], timestamps: Sequence[float]) -> list[FrameMeasure]:
-    orb = cv2.ORB_create(ORB_FEATURES)
+def _measure(frames: Sequence[npt.NDArray[np.uint8]], timestamps: Sequence[float]) -> list[FrameMeasure]:
+    orb = cv2.ORB.create(ORB_FEATURES)
     matcher = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True)
     measures: list[FrameMeasure] = []
     segment, reference = -1, None
     for index, (frame, timestamp) in enumerate(zip(frames, timestamps, strict=True)):
         small = _small(frame)
-        keypoints, descriptors = orb.detectAndCompute(small, None)
+        keypoints, descriptors = orb.detectAndCompute(small, None)  # type: ignore[call-overload]  # stubs: mask is optional
         tilt = None
         if reference is not None and descriptors is not None and len(keypoints) >= MIN_INLIERS:
             ref_points, ref_descriptors, region = reference
             matches = matcher.match(ref_descriptors, descriptors)
             if len(matches) >= MIN_INLIERS:
-                source = np.float32([ref_points[m.queryIdx].pt for m in matches])
-                target = np.float32([keypoints[m.trainIdx].pt for m in matches])
+                source = np.array([ref_points[m.queryIdx].pt for m in matches], dtype=np.float32)
+                target = np.array([keypoints[m.trainIdx].pt for m in matches], dtype=np.float32)
                 homography, inliers = cv2.findHomography(source, target, cv2.RANSAC, 4.0)
                 if homography is not None and int(inliers.sum()) >= MIN_INLIERS:
                     tilt = _edge_ratios(homography, region)
@@ -158,7 +164,7 @@ def _measure(frames: Sequence[np.ndarray], timestamps: Sequence[float]) -> list[
             reference = None
             if descriptors is not None and len(keypoints) >= MIN_INLIERS:
                 # The textured area the features lie on: the card, whose edges the ratios compare.
-                points = np.float32([k.pt for k in keypoints])
+                points = np.array([k.pt for k in keypoints], dtype=np.float32)
                 region = (*points.min(axis=0), *points.max(axis=0))
                 reference = (keypoints, descriptors, region)
             tilt = (0.0, 0.0) if reference is not None else None
@@ -191,13 +197,13 @@ def _reading_order(measures: Sequence[FrameMeasure], segment: int, tilt_threshol
     frames = [m for m in measures if m.segment == segment and m.tilt is not None]
     if not frames:
         return []
-    median = np.median([m.tilt for m in frames], axis=0)
+    median = np.median([m.tilt for m in frames if m.tilt is not None], axis=0)
     frontal = [m for m in frames if np.max(np.abs(np.array(m.tilt) - median)) < tilt_threshold / 2] or frames
     frontal.sort(key=lambda m: m.sharpness * (1.0 - min(1.0, 10 * m.glare)), reverse=True)
     return [m.index for m in frontal]
 
 
-def analyse_document_video(frames: Sequence[np.ndarray], timestamps: Sequence[float],
+def analyse_document_video(frames: Sequence[npt.NDArray[np.uint8]], timestamps: Sequence[float],
                            instruction: TiltDirection | None = None) -> DocumentVideoAnalysis:
     """Choose the MRZ and portrait frames of a document video and tell whether the card tilted
     (as `instruction` asked, when one was given). Frames are BGR or grey, in time order."""
@@ -211,8 +217,8 @@ def analyse_document_video(frames: Sequence[np.ndarray], timestamps: Sequence[fl
             if len(mrz_frames) < MRZ_FRAMES and any(b.line_count >= 2 for b in find_bands(to_gray(frames[index]))):
                 mrz_frames.append(index)
             face = find_portrait(frames[index])
-            if face is not None and (face[2] - face[0]) * (face[3] - face[1]) > best_face:
-                portrait_frame, best_face = index, (face[2] - face[0]) * (face[3] - face[1])
+            if face is not None and box_area(face) > best_face:
+                portrait_frame, best_face = index, box_area(face)
     reasons: list[str] = []
     tracked = any(m.matched for m in measures)
     if not tracked:
@@ -263,9 +269,9 @@ class DocumentVideoCheck:
 _SEVERITY = (CheckStatus.PASS, CheckStatus.INCONCLUSIVE, CheckStatus.FAIL)
 
 
-def check_document_video(frames: Sequence[np.ndarray], timestamps: Sequence[float], instruction: TiltDirection,
-                         policy: DocumentPolicy, today: date,
-                         images: Sequence[np.ndarray] = ()) -> DocumentVideoCheck:
+def check_document_video(frames: Sequence[npt.NDArray[np.uint8]], timestamps: Sequence[float],
+                         instruction: TiltDirection, policy: DocumentPolicy, today: date,
+                         images: Sequence[npt.NDArray[np.uint8]] = ()) -> DocumentVideoCheck:
     """Analyse the video, then read the document from its chosen frames (and any still images given)."""
     video = analyse_document_video(frames, timestamps, instruction)
     chosen = [frames[i] for i in video.frame_indices()]

@@ -1,15 +1,12 @@
 """The identity and document facts an MRZ establishes, for the assertion.
 
-Takes the MRZ fields in their stored JSON form (`MrzFields.to_dict()`), since the assertion is issued by a
-later task than the one that read the document.
+Takes the MRZ fields as the document check stored them, reloaded (`MrzFields.from_dict`): the assertion is
+issued by a later task than the one that read the document.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date
-from typing import Any
-
+from verification.document.mrz.fields import MrzFields
 from verification.identity.model import DocumentFacts, DocumentType, IdentityTraits, Sex
 
 
@@ -25,28 +22,26 @@ def document_type(document_code: str) -> DocumentType | None:
     return None
 
 
-def identity_from_mrz(fields: Mapping[str, Any]) -> IdentityTraits:
-    birth_date = fields.get("birth_date")
-    if not birth_date:
+def identity_from_mrz(fields: MrzFields) -> IdentityTraits:
+    if fields.birth_date is None:
         raise ValueError("the MRZ gave no valid birth date")
     return IdentityTraits(
-        birth_name=fields["surname"],
-        given_names=tuple(fields["given_names"]),
-        birth_date=date.fromisoformat(birth_date),
-        sex=Sex(fields["sex"]) if fields["sex"] in ("M", "F") else Sex.UNSPECIFIED,
-        nationality=fields.get("nationality") or fields.get("issuing_state"),
+        birth_name=fields.surname,
+        given_names=fields.given_names,
+        birth_date=fields.birth_date,
+        sex=Sex(fields.sex) if fields.sex in ("M", "F") else Sex.UNSPECIFIED,
+        nationality=fields.nationality or fields.issuing_state,
     )
 
 
-def document_from_mrz(fields: Mapping[str, Any]) -> DocumentFacts:
-    kind = document_type(fields["document_code"])
+def document_from_mrz(fields: MrzFields) -> DocumentFacts:
+    kind = document_type(fields.document_code)
     if kind is None:
-        raise ValueError(f"document code {fields['document_code']!r} is not an identity document")
-    expiry, issued = fields.get("expiry_date"), fields.get("issue_date")
+        raise ValueError(f"document code {fields.document_code!r} is not an identity document")
     return DocumentFacts(
         document_type=kind,
-        number=fields["document_number"],
-        issuing_country=fields["issuing_state"],
-        expiry_date=date.fromisoformat(expiry) if expiry else None,
-        issue_date=date.fromisoformat(issued) if issued else None,
+        number=fields.document_number,
+        issuing_country=fields.issuing_state,
+        expiry_date=fields.expiry_date,
+        issue_date=fields.issue_date,
     )

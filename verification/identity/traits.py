@@ -186,6 +186,7 @@ def _given_names(
     first = FieldComparison(
         TraitField.FIRST_GIVEN_NAME, _name_severity(doc_first, oth_first, rules), doc_first, oth_first
     )
+    whole: Severity
     if first.severity is not Severity.EQUAL:
         whole = first.severity
     elif doc_rest == oth_rest:

@@ -5,21 +5,25 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from storage.enrollments.models import Assertion
+from storage.enrollments.models import Assertion, CheckResult
 from storage.enrollments.repositories import Assertions, CheckResults, Decisions, Enrollments, RelyingParties
 from storage.keys import KeyUse
 from storage.runtime import Runtime
 from verification.common.jws import sign
+from verification.decision.records import DocumentRecord
 from verification.decision.rules import CheckName
+from verification.document.mrz.fields import MrzFields
 from verification.enrollment.lifecycle import Status
 from verification.identity.assertion import CheckDetail, CheckMethod, build_assertion_claims
 from verification.identity.from_mrz import document_from_mrz, identity_from_mrz
 from verification.identity.model import IdentityTraits
 from verification.identity.rniv import assess_vigilance
 from workers.services.decision import AUTOMATED
+from workers.services.results import check_record
 
 # Which OIDC4IDA check method each automated check stands for.
-CHECK_METHODS = {CheckName.DOCUMENT: CheckMethod.REMOTE_IMAGE_INSPECTION, CheckName.FACE_MATCH: CheckMethod.BIOMETRIC_REMOTE}
+CHECK_METHODS = {CheckName.DOCUMENT: CheckMethod.REMOTE_IMAGE_INSPECTION,
+                 CheckName.FACE_MATCH: CheckMethod.BIOMETRIC_REMOTE}
 
 
 def run_assertion(runtime: Runtime, enrollment_id: str) -> None:
@@ -30,9 +34,11 @@ def run_assertion(runtime: Runtime, enrollment_id: str) -> None:
         if enrollment is None or enrollment.status != Status.APPROVED or assertions.of_enrollment(enrollment_id):
             return  # not approved, or signed already
         party = RelyingParties(session).get(enrollment.relying_party_id)
+        if party is None:  # a foreign key: only a broken database gets here
+            raise LookupError(f"enrollment {enrollment_id}: relying party {enrollment.relying_party_id} not found")
         checks = {CheckName(row.check): row for row in CheckResults(session).of_enrollment(enrollment_id)}
         decisions = Decisions(session).of_enrollment(enrollment_id)
-        fields = checks[CheckName.DOCUMENT].details["mrz"]["fields"]
+        fields = _mrz_fields(checks[CheckName.DOCUMENT])
         identity = identity_from_mrz(fields)
         details = [CheckDetail(method, txn=enrollment_id, time=checks[name].created_at)
                    for name, method in CHECK_METHODS.items()]
@@ -49,3 +55,10 @@ def run_assertion(runtime: Runtime, enrollment_id: str) -> None:
         key = runtime.keys().active_key(KeyUse.ASSERTION)
         assertions.add(Assertion(jti=jti, enrollment_id=enrollment_id, token=sign(claims, key), kid=key.kid,
                                  issued_at=now, expires_at=now + lifetime))
+
+
+def _mrz_fields(document: CheckResult) -> MrzFields:
+    record = check_record(document)
+    if not isinstance(record, DocumentRecord) or record.fields is None:
+        raise ValueError(f"enrollment {document.enrollment_id}: the document check read no MRZ")
+    return record.fields

@@ -7,15 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from storage.enrollments.models import CheckResult, Decision, Enrollment
+from storage.enrollments.models import Decision, Enrollment
 from storage.enrollments.repositories import CheckResults, Decisions, Enrollments
 from storage.runtime import Runtime
-from verification.common.outcome import CheckStatus
 from verification.decision import rules
 from verification.decision.policy import Policy, load_policy
-from verification.decision.rules import CheckName, CheckSummary, Outcome, decide
+from verification.decision.rules import Outcome, decide
 from verification.enrollment.lifecycle import Status
 from workers.services.lifecycle import transition
+from workers.services.results import check_record
 
 AUTOMATED = "automated"  # decided_by of the pipeline's decisions; a reviewer's carry the reviewer's username
 OUTCOME_STATUS = {
@@ -40,12 +40,6 @@ def record_decision(session: Session, enrollment: Enrollment, decision: rules.De
     transition(session, enrollment, OUTCOME_STATUS[decision.outcome], f"{by} decision: {decision.outcome}", now)
 
 
-def _summary(row: CheckResult) -> CheckSummary:
-    name = CheckName(row.check)
-    measure = row.details.get("distance") if name is CheckName.FACE_MATCH else row.score
-    return CheckSummary(name, CheckStatus(row.status), tuple(row.reasons), measure)
-
-
 def run_decision(runtime: Runtime, enrollment_id: str) -> None:
     now = datetime.now(UTC)
     with runtime.database.session() as session:
@@ -54,7 +48,7 @@ def run_decision(runtime: Runtime, enrollment_id: str) -> None:
             return  # decided already (a duplicate delivery) or no longer ours to decide
         policy = load_policy(enrollment.policy_name)
         resubmissions = sum(d.outcome == Outcome.RESUBMIT for d in Decisions(session).of_enrollment(enrollment_id))
-        checks = [_summary(row) for row in CheckResults(session).of_enrollment(enrollment_id)]
+        checks = [check_record(row).summary() for row in CheckResults(session).of_enrollment(enrollment_id)]
         decision = decide(checks, policy, resubmissions)
         record_decision(session, enrollment, decision, policy, AUTOMATED, now)
         if decision.outcome is Outcome.RESUBMIT:  # a fresh capture window for the retry

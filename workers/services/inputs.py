@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 
 import cv2
 import numpy as np
+import numpy.typing as npt
+from sqlalchemy.orm import Session
 
 from biometrics.video import VideoClip, read_video
 from storage.enrollments.models import Capture
@@ -34,7 +36,7 @@ class EnrollmentInputs:
     enrollment_id: str
     policy_name: str
     captures: dict[str, CaptureRef]
-    ins_traits: dict | None  # type: ignore[type-arg]
+    ins_traits: dict[str, Any] | None
     relying_party_id: str
     document_tilt: str
 
@@ -49,7 +51,7 @@ def load_inputs(runtime: Runtime, enrollment_id: str) -> EnrollmentInputs:
                                 enrollment.relying_party_id, enrollment.document_tilt)
 
 
-def _ref(session, capture: Capture) -> CaptureRef:  # type: ignore[no-untyped-def]
+def _ref(session: Session, capture: Capture) -> CaptureRef:
     actions = None
     if capture.challenge_id:
         challenge = Challenges(session).get(capture.challenge_id)
@@ -57,13 +59,18 @@ def _ref(session, capture: Capture) -> CaptureRef:  # type: ignore[no-untyped-de
     return CaptureRef(capture.kind, capture.object_key, capture.content_type, actions)
 
 
-def load_image(runtime: Runtime, capture: CaptureRef) -> np.ndarray:
-    """Decode to BGR; the upload was already validated, so a failure here is a corrupted store."""
-    data = np.frombuffer(runtime.evidence.read_bytes(capture.object_key), dtype=np.uint8)
+def load_image(runtime: Runtime, capture: CaptureRef) -> npt.NDArray[np.uint8]:
+    return load_stored_image(runtime, capture.object_key)
+
+
+def load_stored_image(runtime: Runtime, key: str) -> npt.NDArray[np.uint8]:
+    """Decode to BGR; uploads were validated and a step's images were encoded by this code, so a failure here
+    is a corrupted store."""
+    data = np.frombuffer(runtime.evidence.read_bytes(key), dtype=np.uint8)
     image = cv2.imdecode(data, cv2.IMREAD_COLOR)
     if image is None:
-        raise ValueError(f"stored image {capture.object_key} cannot be decoded")
-    return image
+        raise ValueError(f"stored image {key} cannot be decoded")
+    return image.astype(np.uint8, copy=False)
 
 
 @contextmanager
@@ -80,7 +87,7 @@ def local_copy(runtime: Runtime, capture: CaptureRef) -> Iterator[Path]:
 DOCUMENT_IMAGES = (CaptureKind.DOCUMENT_FRONT, CaptureKind.DOCUMENT_BACK)
 
 
-def document_images(runtime: Runtime, inputs: EnrollmentInputs) -> list[np.ndarray]:
+def document_images(runtime: Runtime, inputs: EnrollmentInputs) -> list[npt.NDArray[np.uint8]]:
     return [load_image(runtime, inputs.captures[kind]) for kind in DOCUMENT_IMAGES if kind in inputs.captures]
 
 
@@ -94,3 +101,8 @@ def on_video(runtime: Runtime, capture: CaptureRef, decode: Callable[..., T], **
     check that decodes as it goes, under the deployment's length limit."""
     with local_copy(runtime, capture) as path:
         return decode(path, max_seconds=runtime.settings.max_video_seconds, **decoding)
+
+
+def swap_channels(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """OpenCV's BGR as the face models' RGB, or back (the swap is its own inverse)."""
+    return np.ascontiguousarray(image[..., ::-1])

@@ -1,24 +1,33 @@
-"""Storing a check's typed result and the artefacts it derived (frames, crops) as evidence."""
+"""Storing a check's typed result and the artefacts it derived (frames, crops) as evidence, and reading the
+results back as typed records (verification.decision.records)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import cv2
-import numpy as np
+from cv2.typing import MatLike
 
+from storage.enrollments.models import CheckResult
 from storage.enrollments.repositories import CheckResults
 from storage.evidence.layout import DerivedImage, derived_key
 from storage.runtime import Runtime
 from verification.common.outcome import CheckStatus
+from verification.decision.records import CheckRecord, load_check, stored_details
 from verification.decision.rules import CheckName
 
 
 class CheckResultLike(Protocol):
-    status: CheckStatus
-    score: float | None
-    reasons: tuple[str, ...]
+    @property
+    def status(self) -> CheckStatus: ...
+
+    @property
+    def score(self) -> float | None: ...
+
+    @property
+    def reasons(self) -> Sequence[str]: ...
 
     def to_dict(self) -> dict[str, Any]: ...
 
@@ -26,7 +35,8 @@ class CheckResultLike(Protocol):
 def save_check(runtime: Runtime, enrollment_id: str, name: CheckName, result: CheckResultLike) -> None:
     with runtime.database.session() as session:
         CheckResults(session).upsert(enrollment_id, name, status=result.status.value, score=result.score,
-                                     reasons=list(result.reasons), details=result.to_dict(), at=datetime.now(UTC))
+                                     reasons=list(result.reasons), details=stored_details(result.to_dict()),
+                                     at=datetime.now(UTC))
 
 
 def save_failure(runtime: Runtime, enrollment_id: str, name: CheckName, status: CheckStatus, reason: str,
@@ -34,10 +44,31 @@ def save_failure(runtime: Runtime, enrollment_id: str, name: CheckName, status: 
     """A check that could not run on its input (undecodable video…) still leaves a result with its reason."""
     with runtime.database.session() as session:
         CheckResults(session).upsert(enrollment_id, name, status=status.value, score=None, reasons=[reason],
-                                     details={"error": detail}, at=datetime.now(UTC))
+                                     details=stored_details({"error": detail}), at=datetime.now(UTC))
 
 
-def save_image(runtime: Runtime, enrollment_id: str, derived: DerivedImage, image: np.ndarray) -> str:
+def check_record(row: CheckResult) -> CheckRecord:
+    """A stored check result as its check's typed record."""
+    return load_check(CheckName(row.check), row.status, row.score, row.reasons, row.details)
+
+
+def load_check_record(runtime: Runtime, enrollment_id: str, name: CheckName) -> CheckRecord | None:
+    """One check's stored result, or None when that check has not stored one."""
+    with runtime.database.session() as session:
+        row = next((r for r in CheckResults(session).of_enrollment(enrollment_id) if r.check == name), None)
+        return None if row is None else check_record(row)
+
+
+def save_lossless(runtime: Runtime, key: str, image: MatLike) -> None:
+    """An image a later step reads back pixel for pixel (PNG): what it computes is what it would have computed
+    on the decoded pixels."""
+    ok, encoded = cv2.imencode(".png", image)
+    if not ok:
+        raise ValueError(f"cannot encode {key}")
+    runtime.evidence.put_bytes(key, encoded.tobytes(), "image/png")
+
+
+def save_image(runtime: Runtime, enrollment_id: str, derived: DerivedImage, image: MatLike) -> str:
     """A derived image (portrait crop, chosen selfie frame) as JPEG evidence; returns its object key."""
     ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 92])
     if not ok:

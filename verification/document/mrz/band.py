@@ -10,9 +10,11 @@ spaced, make a band. Every plausible band is returned, best first, and the OCR d
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import cast
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 # The finder works on a copy of this width: wide enough to keep 3x30 characters of an ID card apart,
 # small enough to take a few milliseconds.
@@ -60,15 +62,14 @@ class MrzBand:
         return (self.lines[-1].cy - self.lines[0].cy) / (len(self.lines) - 1)
 
 
-def to_gray(image: np.ndarray) -> np.ndarray:
+def to_gray(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     if image.ndim == 2:
         return image
-    if image.shape[2] == 4:
-        return cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
-    return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    code = cv2.COLOR_BGRA2GRAY if image.shape[2] == 4 else cv2.COLOR_BGR2GRAY
+    return cast(npt.NDArray[np.uint8], cv2.cvtColor(image, code))
 
 
-def _line_blobs(gray: np.ndarray) -> list[list[TextLine]]:
+def _line_blobs(gray: npt.NDArray[np.uint8]) -> list[list[TextLine]]:
     """Long thin dark-text blobs of a downscaled copy, in full-image coordinates, one list per threshold.
 
     Otsu alone fails on guilloche backgrounds (the whole security print lights up): stricter thresholds
@@ -79,7 +80,7 @@ def _line_blobs(gray: np.ndarray) -> list[list[TextLine]]:
     unit = max(1, round(WORK_WIDTH / 250))
     # A band running to the image edge (tight scans) must not touch it: the top-hat needs background there.
     pad = 6 * unit
-    small = cv2.copyMakeBorder(small, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=int(np.percentile(small, 95)))
+    small = cv2.copyMakeBorder(small, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(int(np.percentile(small, 95)),))
     glyph_kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (9 * unit, 4 * unit))
     blackhat = cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, glyph_kernel)
     grad = np.abs(cv2.Sobel(blackhat, cv2.CV_32F, 1, 0, ksize=3))
@@ -149,7 +150,7 @@ def _neighbours(a: TextLine, b: TextLine) -> bool:
     across = abs(offset @ np.array([-np.sin(theta), np.cos(theta)]))
     along = abs(offset @ np.array([np.cos(theta), np.sin(theta)]))
     height = max(a.height, b.height)
-    return height * 0.8 < across < MAX_LINE_GAP * height and along < 0.25 * max(a.length, b.length)
+    return bool(height * 0.8 < across < MAX_LINE_GAP * height and along < 0.25 * max(a.length, b.length))
 
 
 def _group_lines(blobs: list[TextLine]) -> list[list[TextLine]]:
@@ -177,7 +178,7 @@ def _same_place(a: MrzBand, b: MrzBand) -> bool:
     )
 
 
-def find_bands(gray: np.ndarray) -> list[MrzBand]:
+def find_bands(gray: npt.NDArray[np.uint8]) -> list[MrzBand]:
     """Candidate MRZ bands, most plausible first: 2-3 parallel lines, longest and lowest preferred."""
     image_height = gray.shape[0]
 
@@ -201,7 +202,8 @@ def find_bands(gray: np.ndarray) -> list[MrzBand]:
     return bands
 
 
-def crop_band(gray: np.ndarray, band: MrzBand, glyph_height: float, margin: float = 0.6) -> np.ndarray:
+def crop_band(gray: npt.NDArray[np.uint8], band: MrzBand, glyph_height: float,
+              margin: float = 0.6) -> npt.NDArray[np.uint8]:
     """The band straightened (rotated by its angle) and scaled so that one text line is `glyph_height` px.
 
     `margin` adds that many line heights of background around the band: tesseract reads better with a
@@ -236,7 +238,7 @@ def crop_band(gray: np.ndarray, band: MrzBand, glyph_height: float, margin: floa
     background = int(np.percentile(crop, 90))
     crop[:, :left] = background
     crop[:, right:] = background
-    return crop
+    return cast(npt.NDArray[np.uint8], crop)
 
 
 @dataclass(frozen=True)
@@ -253,9 +255,9 @@ class Glyph:
         return (self.box[0] + self.box[2]) / 2
 
 
-def ink_mask(crop: np.ndarray) -> np.ndarray:
+def ink_mask(crop: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     """Dark print as 255 on 0, by Otsu's threshold over the (clear) band."""
-    return cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
+    return cast(npt.NDArray[np.uint8], cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1])
 
 
 # Glyph shape, sampled on the glyph box's top, middle and bottom fifth of rows (fractions of its width).
@@ -268,13 +270,13 @@ _CHEVRON_MIDDLE_START = 0.25
 _CHEVRON_MIDDLE_END = 0.68
 
 
-def _ink_span(part: np.ndarray, width: int) -> tuple[float, float]:
+def _ink_span(part: npt.NDArray[np.bool_], width: int) -> tuple[float, float]:
     """First and last inked column of some rows of a glyph patch, as fractions of its width."""
     columns = np.flatnonzero(part.any(axis=0))
     return (columns[0] / width, columns[-1] / width) if columns.size else (1.0, 0.0)
 
 
-def _chevron(patch: np.ndarray) -> bool:
+def _chevron(patch: npt.NDArray[np.bool_]) -> bool:
     rows, width = patch.shape
     band = max(1, round(rows * _EDGE_ROWS))
     middle = rows // 2
@@ -294,7 +296,7 @@ _BAR_WIDTH = 0.6
 _STEM_WIDTH = 0.45
 
 
-def _stem_letter(patch: np.ndarray) -> str | None:
+def _stem_letter(patch: npt.NDArray[np.bool_]) -> str | None:
     """I or L when the glyph's top and bottom rows have one of their two shapes, else None. Only
     meaningful for a glyph already read as one of them: E and Z, for instance, have both bars too."""
     rows, width = patch.shape
@@ -308,7 +310,7 @@ def _stem_letter(patch: np.ndarray) -> str | None:
     return "L" if top_width <= _STEM_WIDTH and top[0] <= 1 - _BAR_WIDTH else None
 
 
-def line_glyphs(ink: np.ndarray, top: int, bottom: int) -> list[Glyph]:
+def line_glyphs(ink: npt.NDArray[np.uint8], top: int, bottom: int) -> list[Glyph]:
     """The characters of the text line spanning rows top..bottom of `ink`, left to right.
 
     MRZ glyphs are separate connected components at a fixed pitch; pieces of one broken glyph (or a
@@ -331,7 +333,7 @@ def line_glyphs(ink: np.ndarray, top: int, bottom: int) -> list[Glyph]:
     return _off_grid_ends_dropped([_glyph(ink[y0:y1, x0:x1] > 0, (x0, y0, x1, y1)) for x0, y0, x1, y1 in merged])
 
 
-def _glyph(patch: np.ndarray, box: tuple[int, int, int, int]) -> Glyph:
+def _glyph(patch: npt.NDArray[np.bool_], box: tuple[int, int, int, int]) -> Glyph:
     return Glyph(box, _chevron(patch), _stem_letter(patch))
 
 
@@ -365,21 +367,22 @@ _FILLER_MATCH = 0.7
 _FILLER_HEIGHT_RATIO = (0.75, 1.25)
 
 
-def _normalised(patch: np.ndarray) -> np.ndarray:
-    cell = cv2.resize(patch.astype(np.float32), (_TEMPLATE_SIZE, _TEMPLATE_SIZE), interpolation=cv2.INTER_AREA)
+def _normalised(patch: npt.NDArray[np.bool_]) -> npt.NDArray[np.float32]:
+    cell = cast(npt.NDArray[np.float32],
+                cv2.resize(patch.astype(np.float32), (_TEMPLATE_SIZE, _TEMPLATE_SIZE), interpolation=cv2.INTER_AREA))
     cell -= cell.mean()
     norm = float(np.linalg.norm(cell))
     return cell / norm if norm else cell
 
 
-def fillers_by_template(ink: np.ndarray, lines: list[list[Glyph]]) -> list[list[Glyph]]:
+def fillers_by_template(ink: npt.NDArray[np.uint8], lines: list[list[Glyph]]) -> list[list[Glyph]]:
     """The glyphs of a band's lines, with those that match the band's own chevron fillers marked as
     fillers too. Too few chevrons to learn from: unchanged."""
     chevrons = [glyph for line in lines for glyph in line if glyph.chevron]
     if len(chevrons) < _MIN_TEMPLATE_FILLERS:
         return lines
 
-    def patch(glyph: Glyph) -> np.ndarray:
+    def patch(glyph: Glyph) -> npt.NDArray[np.bool_]:
         x0, y0, x1, y1 = glyph.box
         return ink[y0:y1, x0:x1] > 0
 

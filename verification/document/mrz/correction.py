@@ -55,7 +55,7 @@ NIU NFK MKD MNP NOR OMN PAK PLW PSE PAN PNG PRY PER PHL PCN POL PRT PRI QAT REU 
 MAF SPM VCT WSM SMR STP SAU SEN SRB SYC SLE SGP SXM SVK SVN SLB SOM ZAF SGS SSD ESP LKA SDN SUR SJM SWE CHE
 SYR TWN TJK TZA THA TLS TGO TKL TON TTO TUN TUR TKM TCA TUV UGA UKR ARE GBR USA UMI URY UZB VUT VEN VNM VGB
 VIR WLF ESH YEM ZMB ZWE D<< GBD GBN GBO GBP GBS UNO UNA UNK XOM XPO XXA XXB XXC XXX EUE RKS
-""".split())
+""".split())  # noqa: SIM905  (a table of codes reads best as text)
 # Letters tesseract confuses in country codes; a code outside STATE_CODES one such swap away from exactly
 # one listed code takes that code. Specimens use fictional codes (UTO, ASU...): anything else stays as read.
 STATE_LOOKALIKES = {"O": "DQ", "D": "O", "Q": "O", "I": "JL", "J": "IS", "L": "I", "S": "J"}
@@ -187,10 +187,10 @@ def normalise(lines: Sequence[str], layout: Layout) -> tuple[list[str], list[Cor
         stages.append(_zero_runs(stages[-1], kinds))
         stages.append(_filler_runs(stages[-1], kinds))
         rules = ("layout", "state_code", "zero_run", "filler")
-        for (before, after), rule in zip(itertools.pairwise(stages), rules):
+        for (before, after), rule in zip(itertools.pairwise(stages), rules, strict=True):
             corrections += [
                 Correction(line_index, position, old, new, rule)
-                for position, (old, new) in enumerate(zip(before, after))
+                for position, (old, new) in enumerate(zip(before, after, strict=True))  # each stage keeps the length
                 if old != new
             ]
         out.append(stages[-1])

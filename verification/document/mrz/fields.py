@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -79,6 +80,30 @@ class MrzFields:
             "raw": dict(self.raw),
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> MrzFields:
+        """The fields back from their stored form (to_dict), for the steps that run after the reading."""
+        return cls(
+            document_code=data["document_code"],
+            issuing_state=data["issuing_state"],
+            surname=data["surname"],
+            given_names=tuple(data["given_names"]),
+            document_number=data["document_number"],
+            nationality=data.get("nationality"),
+            birth_date=_day(data.get("birth_date")),
+            sex=data["sex"],
+            expiry_date=_day(data.get("expiry_date")),
+            optional_data=data.get("optional_data", ""),
+            optional_data_2=data.get("optional_data_2", ""),
+            issue_date=_day(data.get("issue_date")),
+            office_code=data.get("office_code"),
+            raw=tuple((str(name), str(value)) for name, value in (data.get("raw") or {}).items()),
+        )
+
 
 def _iso(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None

@@ -23,8 +23,10 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 MRZ_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
 MRZ_MODEL = "mrz"
@@ -63,7 +65,7 @@ def line_text(line: OcrLine) -> str:
 
 
 _P = ctypes.c_void_p
-_SIGNATURES: dict[str, tuple[object, list[object]]] = {
+_SIGNATURES: dict[str, tuple[object, list[Any]]] = {  # ctypes types: restype, argtypes
     "TessBaseAPICreate": (_P, []),
     "TessBaseAPIInit4": (ctypes.c_int, [_P, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int, _P, ctypes.c_int,
                                         _P, _P, ctypes.c_size_t, ctypes.c_int]),
@@ -96,8 +98,8 @@ def _load_library() -> ctypes.CDLL:
     except OSError as error:
         raise OcrUnavailableError(f"libtesseract not found ({error}); install Debian's tesseract-ocr") from error
     for function, (restype, argtypes) in _SIGNATURES.items():
-        setattr(getattr(library, function), "restype", restype)
-        setattr(getattr(library, function), "argtypes", argtypes)
+        getattr(library, function).restype = restype
+        getattr(library, function).argtypes = argtypes
     return library
 
 
@@ -131,7 +133,7 @@ class _Engine:
         for name, value in _VARIABLES.items():
             library.TessBaseAPISetVariable(self._handle, name.encode(), value.encode())
 
-    def read(self, image: np.ndarray, psm: int, whitelist: str) -> list[OcrLine]:
+    def read(self, image: npt.NDArray[np.uint8], psm: int, whitelist: str) -> list[OcrLine]:
         lib, handle = self._lib, self._handle
         lib.TessBaseAPISetVariable(handle, b"tessedit_char_whitelist", whitelist.encode())
         pixels = np.ascontiguousarray(image, dtype=np.uint8)
@@ -193,7 +195,7 @@ def _engine(language: str) -> _Engine:
     return engines[language]
 
 
-def recognise(image: np.ndarray, *, psm: int = PSM_SINGLE_BLOCK, whitelist: str = MRZ_ALPHABET,
+def recognise(image: npt.NDArray[np.uint8], *, psm: int = PSM_SINGLE_BLOCK, whitelist: str = MRZ_ALPHABET,
               language: str = "eng") -> list[OcrLine]:
     """The text lines tesseract reads in a grey (or binary) uint8 image, character by character, using
     only the characters of `whitelist` (the MRZ alphabet, or a field's: digits for a date...).
