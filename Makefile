@@ -3,7 +3,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-slow system-demo system-test services clean
+.PHONY: demo test lint test-slow system-demo system-test services clean
 
 $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml scripts/install-venv.sh scripts/install-mrz-model.sh
 	bash scripts/install-venv.sh
@@ -21,7 +21,12 @@ services: system-test
 demo: system-demo $(STAMP)
 	$(VENV)/bin/idv demo
 
-test: services $(STAMP)
+# The linter and the type checker (configured in pyproject.toml; strict on the domain) before the tests.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: services lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Accuracy evaluations on ../shared/data (minutes).
