@@ -35,8 +35,9 @@ def _imports(path: Path, modules: set[str]) -> set[str]:
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
-            if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+            if node.level:  # relative: from the package, `level - 1` packages up
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parts + ([base] if base else []))
             names = [f"{base}.{alias.name}" for alias in node.names] + [base]
         else:
             continue

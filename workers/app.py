@@ -10,6 +10,7 @@ environment's settings, its runtime built by each worker process.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from celery.signals import worker_process_init
@@ -27,6 +28,7 @@ def make_celery(settings: Settings, runtime: Runtime | None = None) -> IdvCelery
     return app
 
 
+@cache  # one app per worker process, however often Celery looks it up
 def make_worker_app() -> IdvCelery:
     """A worker's app: models and clients loaded once per worker process, before the first task."""
     app = make_celery(get_settings())
