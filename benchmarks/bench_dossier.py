@@ -85,8 +85,7 @@ def store_dossier(store: EvidenceStore, keys: LocalMasterKeys, ring: KeyRing, si
     dossier.open()
     for role, name, share, content_type in LAYOUT:
         length = int(size * share)
-        # The store asks for a BinaryIO but only calls read(n), which Generated provides (hence the ignore).
-        dossier.add(role, name, Generated(length, block), length, content_type)  # type: ignore[arg-type]
+        dossier.add(role, name, Generated(length, block), length, content_type)
     dossier.add_bytes(Role.CHECK_RESULT, "document.json", b'{"status":"pass"}', "application/json")
     dossier.seal(signing_key=ring.active_key(KeyUse.DOSSIER), jwks=ring.jwks([KeyUse.DOSSIER]),
                  retain_until=datetime.now(UTC) + timedelta(days=7 * 365))
@@ -151,8 +150,7 @@ def plain_upload(store: EvidenceStore, size: int, block: bytes) -> str:
     prefix = f"plain/{uuid.uuid4().hex}"
     for _, name, share, content_type in LAYOUT:
         length = int(size * share)
-        # As in store_dossier: a read(n)-only stream where the store asks for a BinaryIO.
-        store.put(f"{prefix}/{name}", Generated(length, block), length, content_type)  # type: ignore[arg-type]
+        store.put(f"{prefix}/{name}", Generated(length, block), length, content_type)
     return prefix
 
 

@@ -5,6 +5,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
+from typing import Protocol
+
+
+class Readable(Protocol):
+    """All a store reads of a stream: `read(n)`, up to n bytes, b"" at the end (a file, an encryptor, a
+    checked reader)."""
+
+    def read(self, n: int = -1, /) -> bytes: ...
 
 
 class StreamDigest:

@@ -29,12 +29,11 @@ import struct
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from storage.streams import StreamDigest
+from storage.streams import Readable, StreamDigest
 
 MAGIC = b"IDVE"
 FORMAT_VERSION = 1
@@ -182,7 +181,7 @@ class Encryptor:
     known once `finished` is true.
     """
 
-    def __init__(self, data_key: bytes, data_key_id: str, object_key: str, plaintext: BinaryIO, length: int,
+    def __init__(self, data_key: bytes, data_key_id: str, object_key: str, plaintext: Readable, length: int,
                  *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> None:
         if not 0 < chunk_size <= MAX_CHUNK_SIZE:
             raise ValueError(f"chunk size must be in 1..{MAX_CHUNK_SIZE}")
@@ -229,7 +228,7 @@ class Encryptor:
         return sealed
 
 
-def _read_exactly(stream: BinaryIO, size: int) -> bytes:
+def _read_exactly(stream: Readable, size: int) -> bytes:
     parts: list[bytes] = []
     missing = size
     while missing:

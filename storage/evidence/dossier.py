@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from io import BytesIO
-from typing import Any, BinaryIO
+from typing import Any
 
 from storage.evidence.crypto import DEFAULT_CHUNK_SIZE, MasterKeyProvider
 from storage.evidence.encrypted import DataKeyRecord, EncryptedEvidence
@@ -37,7 +37,7 @@ from storage.evidence.manifest import (
     sign_manifest,
 )
 from storage.evidence.store import EvidenceStore
-from storage.streams import digest_of
+from storage.streams import Readable, digest_of
 from verification.common.canonical import canonical
 from verification.common.jws import SigningKey
 
@@ -69,7 +69,7 @@ class Dossier:
     def _entry_key(self, role: Role, name: str) -> str:
         return f"{self.prefix}/entries/{role.value}/{name}.json"
 
-    def add(self, role: Role, name: str, stream: BinaryIO, length: int, content_type: str,
+    def add(self, role: Role, name: str, stream: Readable, length: int, content_type: str,
             *, now: datetime | None = None) -> ManifestEntry:
         """Encrypt and store one object; it is covered by the next `seal`.
 

@@ -22,7 +22,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from typing import BinaryIO
 
 from storage.evidence.crypto import (
     DEFAULT_CHUNK_SIZE,
@@ -37,6 +36,7 @@ from storage.evidence.crypto import (
 )
 from storage.evidence.store import EvidenceStore, EvidenceStoreError, ObjectNotFound
 from storage.settings import Settings
+from storage.streams import Readable
 
 DATA_KEY_NAME = "datakey.json"
 GENERATED_MASTER_KEY = Path("master") / "evidence-master-key.json"  # beside, not among, the signing keys
@@ -137,13 +137,12 @@ class EncryptedEvidence:
         if not key.startswith(self.prefix + "/") or key == self.data_key_object:
             raise ValueError(f"{key!r} is not an object key under {self.prefix!r}")
 
-    def put(self, key: str, stream: BinaryIO, length: int) -> ObjectInfo:
+    def put(self, key: str, stream: Readable, length: int) -> ObjectInfo:
         """Encrypt `length` bytes of `stream` into the store, streaming (one chunk in memory at a time)."""
         self._check_key(key)
         data_key_id, data_key = self._key()
         encryptor = Encryptor(data_key, data_key_id, key, stream, length, chunk_size=self.chunk_size)
-        # An Encryptor has the one method a store uses of a BinaryIO: read(n).
-        self.store.put(key, encryptor, encryptor.size, ENCRYPTED_CONTENT_TYPE)  # type: ignore[arg-type]
+        self.store.put(key, encryptor, encryptor.size, ENCRYPTED_CONTENT_TYPE)
         if not encryptor.finished:
             raise EvidenceStoreError(f"put {key}: the store stopped before the end of the ciphertext")
         return ObjectInfo(key, length, encryptor.plaintext_sha256, encryptor.size)

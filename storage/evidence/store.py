@@ -27,6 +27,7 @@ from minio.error import S3Error
 from minio.retention import Retention
 from urllib3 import BaseHTTPResponse
 
+from storage.streams import Readable
 from verification.common.errors import CodedError
 
 CHUNK = 256 * 1024
@@ -66,7 +67,7 @@ class EvidenceStore(ABC):
     supports_lock: bool  # whether `lock` really makes objects undeletable
 
     @abstractmethod
-    def put(self, key: str, stream: BinaryIO, length: int, content_type: str) -> None:
+    def put(self, key: str, stream: Readable, length: int, content_type: str) -> None:
         """Store `length` bytes read from `stream` under `key` (overwrites)."""
 
     @abstractmethod
@@ -120,7 +121,7 @@ class DirectoryStore(EvidenceStore):
             raise ValueError(f"object key escapes the store: {key!r}")
         return path
 
-    def put(self, key: str, stream: BinaryIO, length: int, content_type: str) -> None:
+    def put(self, key: str, stream: Readable, length: int, content_type: str) -> None:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = path.with_name(f".{path.name}.partial")
@@ -174,10 +175,11 @@ class S3Store(EvidenceStore):
             if error.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
                 raise EvidenceStoreError(str(error)) from error
 
-    def put(self, key: str, stream: BinaryIO, length: int, content_type: str) -> None:
+    def put(self, key: str, stream: Readable, length: int, content_type: str) -> None:
         try:
-            self.client.put_object(self.bucket, key, stream, length, content_type=content_type,
-                                   part_size=max(5 * 1024 * 1024, CHUNK))
+            # minio's put_object types its data as BinaryIO but calls only read(n) on it.
+            self.client.put_object(self.bucket, key, stream, length,  # type: ignore[arg-type]
+                                   content_type=content_type, part_size=max(5 * 1024 * 1024, CHUNK))
         except (S3Error, OSError) as error:
             raise EvidenceStoreError(f"put {key}: {error}") from error
 
@@ -227,7 +229,7 @@ class S3Store(EvidenceStore):
             raise EvidenceStoreError(f"delete {version.key} ({version.version_id}): {error}") from error
 
 
-def _copy(stream: BinaryIO, out: BinaryIO, length: int) -> int:
+def _copy(stream: Readable, out: BinaryIO, length: int) -> int:
     copied = 0
     while copied < length:
         chunk = stream.read(min(CHUNK, length - copied))

@@ -142,8 +142,7 @@ def _add(dossier: Dossier, store: EvidenceStore, piece: Piece) -> None:
 
     # Raised before the encrypted copy is complete, so none is kept.
     reader = ChunkReader(checked(store.read(capture.object_key), capture.sha256, capture.size, altered))
-    # A ChunkReader has the one method `add` uses of a BinaryIO: read(n).
-    dossier.add(piece.role, piece.name, reader, capture.size, piece.content_type)  # type: ignore[arg-type]
+    dossier.add(piece.role, piece.name, reader, capture.size, piece.content_type)
 
 
 def _record(role: Role, stem: str, payload: dict[str, Any]) -> Piece:
