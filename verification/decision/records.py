@@ -16,10 +16,11 @@ from typing import Any, ClassVar
 from biometrics.portrait import PortraitLocation
 from verification.common.outcome import CheckStatus
 from verification.decision.rules import CheckName, CheckSummary
+from verification.document.fields import DocumentFields
 from verification.document.mrz.fields import MrzFields
 
 # The stored shape of each check's details; a loader refuses a version newer than its own.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the document check stores identity_fields
 
 
 def stored_details(details: Mapping[str, Any]) -> dict[str, Any]:
@@ -63,6 +64,8 @@ class DocumentRecord(CheckRecord):
     expiry_date: date | None
     portrait: PortraitLocation | None  # on the images the check read (stills, then the video's chosen frames)
     portrait_frame: int | None  # the document video's frame showing the portrait (video captures only)
+    # Each identity field with its source and whether it is confirmed (empty in records of schema 1).
+    identity_fields: DocumentFields
 
     @classmethod
     def from_stored(cls, status: str, score: float | None, reasons: Sequence[str],
@@ -73,7 +76,8 @@ class DocumentRecord(CheckRecord):
                    document_kind=details.get("document_kind"),
                    expiry_date=date.fromisoformat(expiry) if expiry else None,
                    portrait=None if portrait is None else PortraitLocation.from_dict(portrait),
-                   portrait_frame=(details.get("video") or {}).get("portrait_frame"))
+                   portrait_frame=(details.get("video") or {}).get("portrait_frame"),
+                   identity_fields=DocumentFields.from_dict(details.get("identity_fields") or {}))
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from biometrics.portrait import PortraitLocation, locate_portrait
 from verification.common.outcome import CheckStatus
+from verification.document.fields import DocumentFields
 from verification.document.mrz.formats import MrzFormat
 from verification.document.mrz.reader import MrzReading, confirmed_by, read_mrz
 from verification.document.mrz.search import DEFAULT_OPTIONS, ReaderOptions
@@ -49,10 +50,13 @@ class DocumentCheckResult:
     expiry_date: date | None
     mrz_image_index: int | None
     portrait: PortraitLocation | None = None
+    # Every identity field with its source and confirmation (verification.document.fields).
+    fields: DocumentFields = DocumentFields({})
 
     def to_dict(self) -> dict[str, Any]:
         mrz = self.mrz.to_dict() if self.mrz is not None else None
         return {
+            "identity_fields": self.fields.to_dict(),
             "portrait": None if self.portrait is None else self.portrait.to_dict(),
             "status": str(self.status),
             "score": self.score,
