@@ -1,7 +1,15 @@
-"""Image quality gate for document photos: resolution, blur, glare. Measures; thresholds come from the policy."""
+"""Image quality gate for document photos: resolution, blur, glare. Measures; thresholds come from the policy.
+
+Glare is looked for where it does harm, the MRZ band and the portrait, when the check knows where they are:
+a reflection elsewhere on the card does not matter, and one over the MRZ defeats the reader though it
+covers a tiny share of the photo. A glare pixel is saturated AND much brighter than its region's median,
+so the white margin of a scan or a white card background is not taken for a reflection. Where the check
+could not find the band or the portrait (glare may be why), the whole image is looked at.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -14,6 +22,10 @@ from verification.common.outcome import CheckStatus
 
 # Analysis width: blur and glare are compared across photos at one scale, whatever the camera.
 ANALYSIS_WIDTH = 1000
+GLARE_LEVEL = 250  # saturated
+GLARE_CONTRAST = 40  # grey levels above the region's median: a reflection, not a white background
+
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in image pixels
 
 
 class QualityReason(StrEnum):
@@ -27,7 +39,7 @@ class QualityThresholds:
     min_width: int = 600
     min_height: int = 350
     min_sharpness: float = 60.0  # variance of the Laplacian at ANALYSIS_WIDTH
-    max_glare_fraction: float = 0.08  # fraction of pixels at or above 250
+    max_glare_fraction: float = 0.08  # glare pixels in the MRZ band, the portrait or (neither known) the image
 
 
 @dataclass(frozen=True)
@@ -52,13 +64,25 @@ class ImageQuality:
         }
 
 
-def assess_quality(image: npt.NDArray[np.uint8], thresholds: QualityThresholds) -> ImageQuality:
+def glare_fraction(gray: npt.NDArray[np.uint8], box: Box | None = None) -> float:
+    """Share of a region's pixels (the whole image without a box) that are reflections: saturated and well
+    above the image's median (see the module docstring)."""
+    level = max(GLARE_LEVEL, float(np.median(gray)) + GLARE_CONTRAST)
+    region = gray if box is None else gray[max(0, box[1]) : box[3], max(0, box[0]) : box[2]]
+    return float(np.count_nonzero(region >= level)) / region.size if region.size else 0.0
+
+
+def assess_quality(image: npt.NDArray[np.uint8], thresholds: QualityThresholds,
+                   regions: Sequence[Box] = ()) -> ImageQuality:
+    """Resolution, sharpness, and glare over `regions` (the MRZ band, the portrait; the whole image if none)."""
     gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     height, width = gray.shape
     scale = ANALYSIS_WIDTH / width
     scaled = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
     sharpness = float(cv2.Laplacian(scaled, cv2.CV_64F).var())
-    glare = float(np.count_nonzero(gray >= 250)) / gray.size
+    glare = max((glare_fraction(gray, box) for box in regions), default=None)
+    if glare is None:
+        glare = glare_fraction(gray)
     reasons = []
     if width < thresholds.min_width or height < thresholds.min_height:
         reasons.append(QualityReason.MOVE_CLOSER)
