@@ -2,7 +2,7 @@
 # Installs the Debian packages a target needs, only those missing. Usage: install-system.sh demo|test
 set -euo pipefail
 
-packages=(tesseract-ocr fonts-ocr-b)
+packages=(tesseract-ocr tesseract-ocr-fra fonts-ocr-b)
 if [ "${1:-demo}" = test ]; then
   packages+=(postgresql redis-server chromium chromium-driver)
 fi

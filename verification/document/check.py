@@ -18,7 +18,7 @@ from biometrics.portrait import PortraitLocation, locate_portrait
 from verification.common.dates import add_years
 from verification.common.outcome import CheckStatus
 from verification.document.confirmation import confirm_fields, zone_mismatches
-from verification.document.fields import DocumentFields, FieldName
+from verification.document.fields import DocumentFields, FieldName, UnconfirmedReason
 from verification.document.mrz.codes import is_specimen_code
 from verification.document.mrz.fields import MrzFields
 from verification.document.mrz.formats import MrzFormat
@@ -152,7 +152,10 @@ def check_document(images: Sequence[npt.NDArray[np.uint8]], policy: DocumentPoli
         unread = tuple(dict.fromkeys([str(DocumentReason.MRZ_NOT_VISIBLE), *hints]))
         return DocumentCheckResult(CheckStatus.INCONCLUSIVE, None, unread, reading, quality, None, None, None, portrait,
                                    fields)
-    fields = confirm_fields(mrz, reading.field_confirmations, visual)
+    if reading.valid:
+        fields = confirm_fields(mrz, reading.field_confirmations, visual)
+    else:  # an invalid reading confirms none of its fields
+        fields = confirm_fields(mrz, {}, visual, UnconfirmedReason.READING_INVALID)
     kind = policy.document_kind(mrz.document_code)
     if reading.result.format is MrzFormat.FR_ID_1988 and mrz.issue_date is not None:
         expiry: date | None = french_card_expiry(mrz.issue_date, mrz.birth_date, policy.french_card_extension)

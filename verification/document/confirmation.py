@@ -96,8 +96,10 @@ def merge_visual(readings: Sequence[DocumentFields]) -> dict[FieldName, Document
     return merged
 
 
-def confirm_fields(mrz: MrzFields | None, verdicts: MrzVerdicts, visual: Sequence[DocumentFields]) -> DocumentFields:
-    """Every field any source gave, with its source (see the module docstring)."""
+def confirm_fields(mrz: MrzFields | None, verdicts: MrzVerdicts, visual: Sequence[DocumentFields],
+                   no_verdict: UnconfirmedReason = UnconfirmedReason.SINGLE_READING) -> DocumentFields:
+    """Every field any source gave, with its source (see the module docstring); an MRZ field without a
+    verdict is unconfirmed for `no_verdict`."""
     viz = merge_visual(visual)
     values = mrz_values(mrz) if mrz is not None else {}
     truncated = truncated_names(mrz) if mrz is not None else frozenset()
@@ -109,7 +111,7 @@ def confirm_fields(mrz: MrzFields | None, verdicts: MrzVerdicts, visual: Sequenc
                 out[name] = seen
             continue
         value = values[name]
-        mrz_field = _mrz_field(value, verdicts.get(name.value, UnconfirmedReason.SINGLE_READING))
+        mrz_field = _mrz_field(value, verdicts.get(name.value, no_verdict))
         if seen is None or not seen.confirmed or seen.value is None:
             out[name] = mrz_field
         elif agree(name, value, seen.value, name in truncated):

@@ -23,6 +23,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from verification.document.mrz.codes import is_state_code
+
 
 class PositionKind(StrEnum):
     DIGIT = "digit"  # dates, numeric fields
@@ -43,21 +45,8 @@ TO_LETTER = {"0": "O", "1": "I", "2": "Z", "5": "S", "6": "G", "8": "B", "4": "A
 DOCUMENT_TYPES = frozenset("ACIPV")
 TO_DOCUMENT_TYPE = {"1": "I", "L": "I", "T": "I", "J": "I"}
 ZERO_LOOKALIKES = frozenset("OQD0")
-# ISO 3166-1 alpha-3 and the codes ICAO 9303-3 adds (D for Germany, British nationals' GB?, UN, XX?, EU...).
-STATE_CODES = frozenset("""
-AFG ALA ALB DZA ASM AND AGO AIA ATA ATG ARG ARM ABW AUS AUT AZE BHS BHR BGD BRB BLR BEL BLZ BEN BMU BTN BOL
-BES BIH BWA BVT BRA IOT BRN BGR BFA BDI CPV KHM CMR CAN CYM CAF TCD CHL CHN CXR CCK COL COM COG COD COK CRI
-CIV HRV CUB CUW CYP CZE DNK DJI DMA DOM ECU EGY SLV GNQ ERI EST SWZ ETH FLK FRO FJI FIN FRA GUF PYF ATF GAB
-GMB GEO DEU GHA GIB GRC GRL GRD GLP GUM GTM GGY GIN GNB GUY HTI HMD VAT HND HKG HUN ISL IND IDN IRN IRQ IRL
-IMN ISR ITA JAM JPN JEY JOR KAZ KEN KIR PRK KOR KWT KGZ LAO LVA LBN LSO LBR LBY LIE LTU LUX MAC MDG MWI MYS
-MDV MLI MLT MHL MTQ MRT MUS MYT MEX FSM MDA MCO MNG MNE MSR MAR MOZ MMR NAM NRU NPL NLD NCL NZL NIC NER NGA
-NIU NFK MKD MNP NOR OMN PAK PLW PSE PAN PNG PRY PER PHL PCN POL PRT PRI QAT REU ROU RUS RWA BLM SHN KNA LCA
-MAF SPM VCT WSM SMR STP SAU SEN SRB SYC SLE SGP SXM SVK SVN SLB SOM ZAF SGS SSD ESP LKA SDN SUR SJM SWE CHE
-SYR TWN TJK TZA THA TLS TGO TKL TON TTO TUN TUR TKM TCA TUV UGA UKR ARE GBR USA UMI URY UZB VUT VEN VNM VGB
-VIR WLF ESH YEM ZMB ZWE D<< GBD GBN GBO GBP GBS UNO UNA UNK XOM XPO XXA XXB XXC XXX EUE RKS
-""".split())  # noqa: SIM905  (a table of codes reads best as text)
-# Letters tesseract confuses in country codes; a code outside STATE_CODES one such swap away from exactly
-# one listed code takes that code. Specimens use fictional codes (UTO, ASU...): anything else stays as read.
+# Letters tesseract confuses in country codes; a code not in the ICAO list one such swap away from
+# exactly one listed code takes that code; anything else stays as read, and the parser rejects it.
 STATE_LOOKALIKES = {"O": "DQ", "D": "O", "Q": "O", "I": "JL", "J": "IS", "L": "I", "S": "J"}
 # Characters tesseract gives for a '<' in a long filler run.
 FILLER_LOOKALIKES = frozenset("KSEGCXL")
@@ -163,13 +152,14 @@ def _state_codes(line: str, kinds: Sequence[PositionKind]) -> str:
             start == 0 or kinds[start - 1] is not PositionKind.STATE
         ):
             code = "".join(chars[start : start + 3])
-            if code in STATE_CODES:
+            if is_state_code(code):
                 continue
             options = {
-                code[:i] + other + code[i + 1 :]
+                option
                 for i, char in enumerate(code)
                 for other in STATE_LOOKALIKES.get(char, "")
-            } & STATE_CODES
+                if is_state_code(option := code[:i] + other + code[i + 1 :])
+            }
             if len(options) == 1:
                 chars[start : start + 3] = list(options.pop())
     return "".join(chars)

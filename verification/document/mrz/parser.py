@@ -2,8 +2,9 @@
 
 `parse_mrz` reports, it never repairs: OCR candidate correction belongs to the reader, which calls this
 on every candidate (so it stays cheap: tables built at import, no regular expressions). A result is
-valid only when the format is known, every check digit and date holds, and every field holds only the
-characters its type allows (letters in names and country codes, digits in dates and check digits).
+valid only when the format is known, every check digit and date holds, every field holds only the
+characters its type allows (letters in names and country codes, digits in dates and check digits), the
+states and nationality are ICAO codes and the document code names a kind of document.
 
 What that catches, precisely: ICAO weights 7, 3 and 1 are invertible mod 10, so one substituted
 character changes every check digit over it unless old and new values agree mod 10 (0/A/K/U/<,
@@ -23,6 +24,7 @@ from enum import StrEnum
 from typing import Any
 
 from verification.document.mrz.checkdigit import FILLER, MRZ_ALPHABET, check_digit
+from verification.document.mrz.codes import is_state_code
 from verification.document.mrz.dates import (
     FRENCH_CARD_ISSUED_FROM,
     FRENCH_CARD_ISSUED_UNTIL,
@@ -66,6 +68,8 @@ class MrzProblem(StrEnum):
     UNKNOWN_FORMAT = "unknown_format"
     INVALID_CHARACTERS = "invalid_characters"  # a character outside 0-9, A-Z and '<'
     FIELD_TYPE = "field_type"  # an MRZ character the field's kind does not allow
+    UNKNOWN_CODE = "unknown_code"  # "unknown_code:<field>": a state or nationality not in ICAO's list
+    DOCUMENT_CODE = "invalid_document_code"  # not A, C, I, P or V followed by a letter or a filler
     # French card: the card number's YYMM is no month, or one outside the model's issuing years.
     INVALID_ISSUE_DATE = "invalid_issue_date"
 
@@ -187,6 +191,19 @@ def _type_problems(layout: MrzLayout, raw: dict[str, str]) -> list[str]:
     ]
 
 
+# ICAO 9303-3 §4.2.2: the first character of the document code says the kind of document.
+DOCUMENT_KINDS = frozenset("ACIPV")
+
+
+def _code_problems(raw: dict[str, str]) -> list[str]:
+    """Codes with a meaning of their own: the states against ICAO's list, the document code's kind."""
+    problems = [f"{MrzProblem.UNKNOWN_CODE}:{name}" for name in ("issuing_state", "nationality")
+                if name in raw and not is_state_code(raw[name])]
+    if raw["document_code"][:1] not in DOCUMENT_KINDS:
+        problems.append(MrzProblem.DOCUMENT_CODE)
+    return problems
+
+
 def _decode(
     raw: dict[str, str], document_number: str, optional_data: str, dates: dict[str, date | None]
 ) -> MrzFields:
@@ -234,7 +251,7 @@ def parse_mrz(lines: Sequence[str] | str, *, today: date | None = None) -> MrzRe
 
     layout = LAYOUTS[fmt]
     raw = _read(layout, text)
-    problems = _type_problems(layout, raw)
+    problems = _type_problems(layout, raw) + _code_problems(raw)
     checks, document_number, optional_data = _check_digits(layout, raw)
     dates: dict[str, date | None] = {}
     for name, resolve in (("birth_date", past_date), ("expiry_date", expiry_date)):

@@ -23,11 +23,12 @@ import numpy as np
 import numpy.typing as npt
 
 from verification.common.outcome import CheckStatus
+from verification.document.mrz.agreement import Verdicts
 from verification.document.mrz.band import to_gray
 from verification.document.mrz.candidate import checked_content
 from verification.document.mrz.correction import Correction
 from verification.document.mrz.parser import MrzResult
-from verification.document.mrz.search import DEFAULT_OPTIONS, ReaderOptions, SearchOutcome, search
+from verification.document.mrz.search import DEFAULT_OPTIONS, Box, ReaderOptions, SearchOutcome, search
 
 
 class MrzReason(StrEnum):
@@ -52,6 +53,9 @@ class MrzReading:
     elapsed_ms: float
     ocr_calls: int
     raw_text: tuple[str, ...] = field(default=())  # what tesseract read, before any correction
+    # Per MrzFields attribute: None where independent readings confirm it, else why not (see agreement).
+    field_confirmations: Verdicts = field(default_factory=dict)
+    band_box: Box | None = None  # x, y, width, height of the band read, in the image
 
     @property
     def valid(self) -> bool:
@@ -83,6 +87,9 @@ class MrzReading:
             "reasons": [str(r) for r in self.reasons],
             "elapsed_ms": round(self.elapsed_ms, 1),
             "ocr_calls": self.ocr_calls,
+            "field_confirmations": {name: None if reason is None else str(reason)
+                                    for name, reason in self.field_confirmations.items()},
+            "band_box": None if self.band_box is None else list(self.band_box),
         }
 
 def confirmed_by(reading: MrzReading, others: Sequence[MrzReading]) -> MrzReading:
@@ -111,7 +118,8 @@ def _reading(found: SearchOutcome, started: float) -> MrzReading:
     best, calls, found_band, unconfirmed = found.best, found.calls, found.found_band, found.unconfirmed
     if best.result is None or best.outcome is None:
         reason = MrzReason.UNREADABLE if found_band else MrzReason.NOT_FOUND
-        return MrzReading(CheckStatus.INCONCLUSIVE, (), None, (), 0, (reason,), elapsed, calls, best.raw)
+        return MrzReading(CheckStatus.INCONCLUSIVE, (), None, (), 0, (reason,), elapsed, calls, best.raw,
+                          band_box=found.band_box)
     result, outcome = best.result, best.outcome
     reasons: list[MrzReason] = []
     if result.valid and not unconfirmed:
@@ -129,5 +137,5 @@ def _reading(found: SearchOutcome, started: float) -> MrzReading:
             reasons.append(MrzReason.INVALID_CONTENT)
     return MrzReading(
         status, outcome.lines, result, outcome.corrections, outcome.valid_candidates, tuple(reasons), elapsed, calls,
-        best.raw,
+        best.raw, found.verdicts, found.band_box,
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import cast
 
@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from verification.document.mrz.agreement import Verdicts, field_verdicts
 from verification.document.mrz.band import MrzBand, crop_band, find_bands, ink_mask
 from verification.document.mrz.candidate import Candidate, interpret
 from verification.document.mrz.names import LineVotes, finished, names_settled
@@ -38,6 +39,9 @@ class ReaderOptions:
 DEFAULT_OPTIONS = ReaderOptions()
 
 
+Box = tuple[int, int, int, int]  # x, y, width, height in the image searched
+
+
 @dataclass(frozen=True)
 class SearchOutcome:
     """The reading the search settled on, and what it took."""
@@ -46,6 +50,8 @@ class SearchOutcome:
     calls: int  # OCR calls
     found_band: bool
     unconfirmed: bool = False  # valid, but no second reading agreed and OCR did not give it as is
+    verdicts: Verdicts = field(default_factory=dict)  # per field (verification.document.mrz.agreement)
+    band_box: Box | None = None  # where the band read lies (the glare check looks there)
 
 
 # "dark" keeps only pixels darker than halfway between the ink (this percentile of the band) and Otsu's
@@ -108,6 +114,13 @@ def search(gray: npt.NDArray[np.uint8], options: ReaderOptions, today: date | No
     reading contradicts it; otherwise the result is invalid, "mrz_unconfirmed".
     """
     best = Candidate()
+    readings: list[tuple[str, Candidate]] = []  # every reading of a known format, with its model
+    where: dict[int, Box] = {}  # reading id -> its band's box
+
+    def outcome(chosen: Candidate, unconfirmed: bool = False) -> SearchOutcome:
+        return SearchOutcome(chosen, calls, found_band, unconfirmed, field_verdicts(chosen, readings),
+                             where.get(id(chosen)))
+
     valid: dict[tuple[str, ...], list[Candidate]] = {}
     invalid: dict[tuple[str, ...], set[tuple[str, str]]] = {}
     votes: LineVotes = Counter()
@@ -115,19 +128,22 @@ def search(gray: npt.NDArray[np.uint8], options: ReaderOptions, today: date | No
     name_tries = 0
     calls = 0
     found_band = False
-    for oriented in _orientations(gray, options):
+    for turn, oriented in enumerate(_orientations(gray, options)):
         bands: list[MrzBand] = find_bands(oriented)[: options.max_bands]
         found_band = found_band or bool(bands)
         for band in bands:
+            box = _box_in(gray, turn, band)
             for method, model, candidate in _band_readings(oriented, band, options, today):
                 calls += 1
                 if candidate is not None and candidate.result is not None and candidate.result.format is not None:
+                    readings.append((model, candidate))
+                    where[id(candidate)] = box
                     votes.update((candidate.result.format, index, line)
                                  for index, line in enumerate(candidate.result.lines))
                 if confirmed is not None:
                     name_tries += 1
                     if names_settled(confirmed.format, votes) or name_tries >= options.name_tries:
-                        return SearchOutcome(finished(confirmed, votes, today), calls, found_band)
+                        return outcome(_finished(confirmed, votes, today, where))
                     continue
                 if candidate is None:
                     continue
@@ -137,7 +153,7 @@ def search(gray: npt.NDArray[np.uint8], options: ReaderOptions, today: date | No
                     if len(agreeing) >= options.confirmations:
                         confirmed = agreeing[0]
                         if names_settled(confirmed.format, votes):
-                            return SearchOutcome(finished(confirmed, votes, today), calls, found_band)
+                            return outcome(_finished(confirmed, votes, today, where))
                     continue
                 if candidate.rank() > best.rank():
                     best = candidate
@@ -145,18 +161,40 @@ def search(gray: npt.NDArray[np.uint8], options: ReaderOptions, today: date | No
                 key = candidate.result.lines if candidate.result is not None else ()
                 invalid.setdefault(key, set()).add((method, model))
                 if not valid and len(invalid[key]) >= options.consistent_invalid:
-                    return SearchOutcome(finished(candidate, votes, today), calls, found_band)
+                    return outcome(_finished(candidate, votes, today, where))
         if valid or (best.score or 0.0) >= 0.5:
             break  # this orientation reads (an invalid MRZ too): turning the image would only add noise
     if confirmed is not None:
-        return SearchOutcome(finished(confirmed, votes, today), calls, found_band)
+        return outcome(_finished(confirmed, votes, today, where))
     # Unconfirmed: a lone valid reading stands only if OCR gave it as is. Helped readings (re-read fields,
     # a check-digit correction) are the many tries at which a misreading passes by chance (on a real
     # Japanese specimen: a wrong document number and a wrong expiry date, each matching its digit).
     alone = [agreeing[0] for agreeing in valid.values() if agreeing[0].as_read]
     if len(valid) == 1 and alone:
-        return SearchOutcome(finished(alone[0], votes, today), calls, found_band)
+        return outcome(_finished(alone[0], votes, today, where))
     if valid:
-        return SearchOutcome(max(valid.values(), key=len)[0], calls, found_band, unconfirmed=True)
-    return SearchOutcome(finished(best, votes, today), calls, found_band)
+        return outcome(max(valid.values(), key=len)[0], unconfirmed=True)
+    return outcome(_finished(best, votes, today, where))
 
+
+
+def _finished(reading: Candidate, votes: LineVotes, today: date | None, where: dict[int, Box]) -> Candidate:
+    """`finished` (the names settled by vote), the reading keeping the band it was read on."""
+    done = finished(reading, votes, today)
+    if id(reading) in where:
+        where[id(done)] = where[id(reading)]
+    return done
+
+
+def _box_in(gray: npt.NDArray[np.uint8], turn: int, band: MrzBand) -> Box:
+    """The bounding box, in the unturned image, of a band found in orientation `turn` (see _orientations)."""
+    corners = cv2.boxPoints((band.center, band.size, band.angle))
+    height, width = gray.shape[:2]
+    x, y = corners[:, 0], corners[:, 1]
+    if turn == 1:  # turned clockwise: (x', y') = (height - 1 - y, x)
+        x, y = y, height - 1 - x
+    elif turn == 2:  # turned counter-clockwise: (x', y') = (y, width - 1 - x)
+        x, y = width - 1 - y, x
+    x0, y0 = max(0, int(np.floor(x.min()))), max(0, int(np.floor(y.min())))
+    x1, y1 = min(width, int(np.ceil(x.max()))), min(height, int(np.ceil(y.max())))
+    return x0, y0, max(0, x1 - x0), max(0, y1 - y0)

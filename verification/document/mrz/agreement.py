@@ -1,0 +1,96 @@
+"""Which fields of an MRZ reading independent readings confirm (the `mrz` source of
+verification.document.fields).
+
+A check digit that holds confirms nothing on its own: one misread document number in ten passes it by
+chance, look-alike swaps of one class (B/8, D/0, S/5...) inside an alphanumeric field leave it unchanged,
+and names and country codes have none. A field is confirmed by the MRZ when readings by at least two OCR
+models, which misread different characters (the MRZ model an M as R, the English one a filler as K), gave
+it the same value, each without the help of a check-digit correction on that field: a correction the check
+digits chose is the one guess among many that happens to pass, not something read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from verification.document.fields import UnconfirmedReason
+from verification.document.mrz.candidate import Candidate
+from verification.document.mrz.fields import MrzFields, given_names, name_part, split_names
+from verification.document.mrz.formats import MrzFormat, field_layout
+from verification.document.mrz.names import clear_name_padding
+
+# MrzFields attributes a reading reports, and the layout fields they are decoded from.
+FIELD_SPANS: dict[str, tuple[str, ...]] = {
+    "document_code": ("document_code",),
+    "issuing_state": ("issuing_state",),
+    "surname": ("names", "surname"),
+    "given_names": ("names", "given_names"),
+    "document_number": ("document_number", "optional_data"),  # TD1/TD2 numbers over 9 continue there
+    "nationality": ("nationality",),
+    "birth_date": ("birth_date",),
+    "sex": ("sex",),
+    "expiry_date": ("expiry_date",),
+    "issue_date": ("issue_month",),
+}
+# Characters that OCR confuses with a character of another kind, and check digits cannot tell apart
+# inside an alphanumeric field (their values agree mod 10, or the field has no check digit).
+LOOKALIKES = frozenset("B8D0OQIL1SZ2G6")
+NAME_FIELDS = frozenset({"surname", "given_names"})
+MIN_MODELS = 2
+Verdicts = dict[str, UnconfirmedReason | None]
+
+
+def _positions(fmt: MrzFormat, field: str) -> set[tuple[int, int]]:
+    spans = [span for span in field_layout(fmt) if span.name in FIELD_SPANS[field]]
+    return {(span.line, index) for span in spans for index in range(span.start, span.end)}
+
+
+def _guessed(reading: Candidate, positions: set[tuple[int, int]]) -> bool:
+    """Whether a check-digit correction chose a character of the field in this reading."""
+    outcome = reading.outcome
+    return outcome is not None and any(c.rule == "check_digits" and (c.line, c.position) in positions
+                                       for c in outcome.corrections)
+
+
+def field_verdicts(final: Candidate, readings: Sequence[tuple[str, Candidate]]) -> Verdicts:
+    """For each field of `final` (the reading the search settled on): None when readings by two models
+    (among `readings`, as (model, reading)) agree on its value unaided, else why it is unconfirmed."""
+    result = final.result
+    if result is None or result.fields is None or result.format is None:
+        return {}
+    if not result.valid:
+        return dict.fromkeys(FIELD_SPANS, UnconfirmedReason.READING_INVALID)
+    fmt, fields = result.format, result.fields
+    verdicts: Verdicts = {}
+    for name in FIELD_SPANS:
+        value = getattr(fields, name)
+        if value is None or value == "" or value == ():
+            continue
+        positions = _positions(fmt, name)
+        models = {model for model, reading in readings
+                  if _same_field(reading, fmt, name, value) and not _guessed(reading, positions)}
+        if len(models) >= MIN_MODELS:
+            verdicts[name] = None
+        elif isinstance(value, str) and LOOKALIKES.intersection(value):
+            verdicts[name] = UnconfirmedReason.LOOKALIKE
+        else:
+            verdicts[name] = UnconfirmedReason.SINGLE_READING
+    return verdicts
+
+
+def _same_field(reading: Candidate, fmt: MrzFormat, name: str, value: object) -> bool:
+    result = reading.result
+    fields: MrzFields | None = None if result is None else result.fields
+    if result is None or result.format is not fmt or fields is None:
+        return False
+    return (_names(fields)[name] if name in NAME_FIELDS else getattr(fields, name)) == value
+
+
+def _names(fields: MrzFields) -> dict[str, object]:
+    """The names of a reading as the search reports them: the padding after a name field cleared (fillers
+    that OCR read as letters, see verification.document.mrz.names)."""
+    raw = {key: "".join(clear_name_padding(list(text))) for key, text in fields.raw}
+    if "names" in raw:
+        surname, given = split_names(raw["names"])
+        return {"surname": surname, "given_names": given}
+    return {"surname": name_part(raw["surname"]), "given_names": given_names(raw["given_names"])}
