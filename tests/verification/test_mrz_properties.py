@@ -22,6 +22,7 @@ import json
 import string
 from datetime import date
 
+import pycountry
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -49,6 +50,8 @@ DOCUMENT_CODES = {
     MrzFormat.MRVB: st.sampled_from(["V<", "VD", "VN"]),
     MrzFormat.FR_ID_1988: st.just("ID"),
 }
+# Issuing states and nationalities: known codes (ICAO 9303-3 §5), restated here; ICAO's Germany is "D<<".
+STATES = st.sampled_from(["FRA", "DEU", "D<<", "GBR", "ESP", "ITA", "NLD", "UTO", "XXA", "UNO", "EUE"])
 SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -72,6 +75,8 @@ def field_values(draw: st.DrawFn, fmt: MrzFormat) -> dict[str, str]:
             values[span.name] = draw(DOCUMENT_CODES[fmt])
         elif span.name == "issuing_state" and fmt is MrzFormat.FR_ID_1988:
             values[span.name] = "FRA"
+        elif span.name in ("issuing_state", "nationality"):
+            values[span.name] = draw(STATES)
         elif span.name == "birth_date":
             values[span.name] = yymmdd(draw(st.dates(date(TODAY.year - 99, 1, 1), TODAY)))
         elif span.name == "expiry_date":
@@ -206,6 +211,39 @@ def test_residual_class_is_real_in_document_numbers(data: st.DataObject) -> None
     old = lines[1][span.start + offset]
     mutated, _ = substitute(lines, span, offset, data.draw(st.sampled_from(twins(old))))
     assert parse_mrz(mutated, today=TODAY).valid
+
+
+@SETTINGS
+@given(st.data())
+def test_unknown_state_or_nationality_is_never_valid(data: st.DataObject) -> None:
+    """No check digit covers the issuing state or the nationality: a misread FRA as FBB must still fail."""
+    fmt = data.draw(FORMATS.filter(lambda f: f is not MrzFormat.FR_ID_1988))
+    lines = data.draw(valid_mrz(fmt))
+    span = data.draw(st.sampled_from([s for s in field_layout(fmt) if s.name in ("issuing_state", "nationality")]))
+    code = data.draw(text(string.ascii_uppercase, 3).filter(lambda c: c not in KNOWN_THREE_LETTER_CODES))
+    mutated = lines
+    for offset, char in enumerate(code):
+        mutated, _ = substitute(mutated, span, offset, char)
+    result = parse_mrz(mutated, today=TODAY)
+    assert not result.valid
+    assert f"unknown_code:{span.name}" in result.problems
+
+
+# A few three-letter strings that are codes (so the generator above avoids them); the rest of A-Z^3 is
+# overwhelmingly not, and pycountry's list is what the parser uses.
+KNOWN_THREE_LETTER_CODES = frozenset(country.alpha_3 for country in pycountry.countries) | {
+    "GBD", "GBN", "GBO", "GBP", "GBS", "UNO", "UNA", "UNK", "XBA", "XIM", "XCC", "XCE", "XCO", "XEC", "XPO",
+    "XES", "XMP", "XOM", "XDC", "XXA", "XXB", "XXC", "XXX", "EUE", "RKS", "UTO"}
+
+
+@SETTINGS
+@given(st.data())
+def test_document_code_names_a_kind_of_document(data: st.DataObject) -> None:
+    fmt = data.draw(FORMATS)
+    lines = data.draw(valid_mrz(fmt))
+    span = LAYOUTS[fmt].field("document_code")
+    mutated, _ = substitute(lines, span, 0, data.draw(st.sampled_from("BDEFGHJKLMNOQRSTUWXYZ")))
+    assert not parse_mrz(mutated, today=TODAY).valid
 
 
 NEAR_MRZ_LINE = st.sampled_from([30, 36, 44]).flatmap(lambda width: text(ALPHABET + "a «", width))

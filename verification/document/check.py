@@ -104,14 +104,18 @@ def required_fields(mrz: MrzFields) -> tuple[FieldName, ...]:
             FieldName.DOCUMENT_NUMBER, FieldName.ISSUING_STATE, validity)
 
 
-def _regions(index: int, readings: Sequence[MrzReading], portrait: PortraitLocation | None) -> list[Box]:
-    """Where glare would harm on image `index`: its MRZ band and the portrait, when known (see quality)."""
-    regions: list[Box] = []
-    if index < len(readings) and (band := readings[index].band_box) is not None:
+def _regions(index: int, readings: Sequence[MrzReading], portrait: PortraitLocation | None) -> list[Box | None]:
+    """Where glare would harm on image `index`: its MRZ band and the portrait; the whole image (None) for
+    whichever of the two was not found there, glare being one reason it may not have been."""
+    regions: list[Box | None] = []
+    band = readings[index].band_box if index < len(readings) else None
+    if band is not None:
         x, y, width, height = band
         regions.append((x, y, x + width, y + height))
     if portrait is not None and portrait.image_index == index:
         regions.append(portrait.box)
+    if band is None or portrait is None:
+        regions.append(None)
     return regions
 
 

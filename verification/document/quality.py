@@ -2,7 +2,7 @@
 
 Glare is looked for where it does harm, the MRZ band and the portrait, when the check knows where they are:
 a reflection elsewhere on the card does not matter, and one over the MRZ defeats the reader though it
-covers a tiny share of the photo. A glare pixel is saturated AND much brighter than its region's median,
+covers a tiny share of the photo. A glare pixel is saturated AND well above the photo's median,
 so the white margin of a scan or a white card background is not taken for a reflection. Where the check
 could not find the band or the portrait (glare may be why), the whole image is looked at.
 """
@@ -19,11 +19,12 @@ import numpy as np
 import numpy.typing as npt
 
 from verification.common.outcome import CheckStatus
+from verification.document.mrz.band import to_gray
 
 # Analysis width: blur and glare are compared across photos at one scale, whatever the camera.
 ANALYSIS_WIDTH = 1000
 GLARE_LEVEL = 250  # saturated
-GLARE_CONTRAST = 40  # grey levels above the region's median: a reflection, not a white background
+GLARE_CONTRAST = 20  # grey levels above the image median: a reflection, not a white background
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in image pixels
 
@@ -73,16 +74,14 @@ def glare_fraction(gray: npt.NDArray[np.uint8], box: Box | None = None) -> float
 
 
 def assess_quality(image: npt.NDArray[np.uint8], thresholds: QualityThresholds,
-                   regions: Sequence[Box] = ()) -> ImageQuality:
-    """Resolution, sharpness, and glare over `regions` (the MRZ band, the portrait; the whole image if none)."""
-    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+                   regions: Sequence[Box | None] = (None,)) -> ImageQuality:
+    """Resolution, sharpness, and glare over `regions` (the MRZ band, the portrait; None: the whole image)."""
+    gray = to_gray(image)
     height, width = gray.shape
     scale = ANALYSIS_WIDTH / width
     scaled = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
     sharpness = float(cv2.Laplacian(scaled, cv2.CV_64F).var())
-    glare = max((glare_fraction(gray, box) for box in regions), default=None)
-    if glare is None:
-        glare = glare_fraction(gray)
+    glare = max((glare_fraction(gray, box) for box in regions), default=0.0)
     reasons = []
     if width < thresholds.min_width or height < thresholds.min_height:
         reasons.append(QualityReason.MOVE_CLOSER)

@@ -32,9 +32,10 @@ FIELD_SPANS: dict[str, tuple[str, ...]] = {
     "expiry_date": ("expiry_date",),
     "issue_date": ("issue_month",),
 }
-# Characters that OCR confuses with a character of another kind, and check digits cannot tell apart
-# inside an alphanumeric field (their values agree mod 10, or the field has no check digit).
+# Characters that OCR confuses with a character of another kind, which only the alphanumeric fields allow
+# side by side (elsewhere the field's type settles them): check digits alone cannot tell them apart.
 LOOKALIKES = frozenset("B8D0OQIL1SZ2G6")
+ALNUM_FIELDS = frozenset({"document_number"})
 NAME_FIELDS = frozenset({"surname", "given_names"})
 MIN_MODELS = 2
 Verdicts = dict[str, UnconfirmedReason | None]
@@ -71,7 +72,7 @@ def field_verdicts(final: Candidate, readings: Sequence[tuple[str, Candidate]]) 
                   if _same_field(reading, fmt, name, value) and not _guessed(reading, positions)}
         if len(models) >= MIN_MODELS:
             verdicts[name] = None
-        elif isinstance(value, str) and LOOKALIKES.intersection(value):
+        elif name in ALNUM_FIELDS and LOOKALIKES.intersection(value):
             verdicts[name] = UnconfirmedReason.LOOKALIKE
         else:
             verdicts[name] = UnconfirmedReason.SINGLE_READING
@@ -94,3 +95,16 @@ def _names(fields: MrzFields) -> dict[str, object]:
         surname, given = split_names(raw["names"])
         return {"surname": surname, "given_names": given}
     return {"surname": name_part(raw["surname"]), "given_names": given_names(raw["given_names"])}
+
+
+def agreeing_captures(verdicts: Verdicts, fields: MrzFields, other: MrzFields) -> Verdicts:
+    """`verdicts` with every field that another capture's valid reading (`other`) read alike confirmed:
+    two photos (or video frames) differ in noise, blur and framing, so they do not share misreadings."""
+    out: Verdicts = {}
+    for name in FIELD_SPANS:
+        value = getattr(fields, name)
+        if value is None or value == "" or value == ():
+            continue
+        agreed = getattr(other, name) == value
+        out[name] = None if agreed else verdicts.get(name, UnconfirmedReason.SINGLE_READING)
+    return out

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from verification.common.outcome import CheckStatus
-from verification.document.mrz.agreement import Verdicts
+from verification.document.mrz.agreement import Verdicts, agreeing_captures
 from verification.document.mrz.band import to_gray
 from verification.document.mrz.candidate import checked_content
 from verification.document.mrz.correction import Correction
@@ -95,15 +95,18 @@ class MrzReading:
 def confirmed_by(reading: MrzReading, others: Sequence[MrzReading]) -> MrzReading:
     """An unconfirmed reading confirmed by another capture of the document (a second photo, another
     video frame) whose valid reading agrees on every checked field: the agreement read_mrz looks for
-    within one image, from a capture with its own noise, blur and framing."""
-    if not reading.unconfirmed or reading.result is None:
+    within one image, from a capture with its own noise, blur and framing. Each field the two captures
+    read alike is confirmed too (see verification.document.mrz.agreement.agreeing_captures)."""
+    if not reading.unconfirmed or reading.result is None or reading.result.fields is None:
         return reading
     content = checked_content(reading.result)
-    if not any(other.result is not None and other.result.valid and other.result.format is reading.result.format
-               and checked_content(other.result) == content for other in others):
-        return reading
-    return replace(reading, status=CheckStatus.PASS, reasons=(MrzReason.NAMES_UNVERIFIED,))
-
+    for other in others:
+        if (other.result is not None and other.result.valid and other.result.format is reading.result.format
+                and other.result.fields is not None and checked_content(other.result) == content):
+            verdicts = agreeing_captures(reading.field_confirmations, reading.result.fields, other.result.fields)
+            return replace(reading, status=CheckStatus.PASS, reasons=(MrzReason.NAMES_UNVERIFIED,),
+                           field_confirmations=verdicts)
+    return reading
 
 
 def read_mrz(image: npt.NDArray[np.uint8], *, today: date | None = None,
