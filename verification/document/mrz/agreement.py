@@ -6,7 +6,10 @@ chance, look-alike swaps of one class (B/8, D/0, S/5...) inside an alphanumeric 
 and names and country codes have none. A field is confirmed by the MRZ when readings by at least two OCR
 models, which misread different characters (the MRZ model an M as R, the English one a filler as K), gave
 it the same value, each without the help of a check-digit correction on that field: a correction the check
-digits chose is the one guess among many that happens to pass, not something read.
+digits chose is the one guess among many that happens to pass, not something read. And those agreeing
+readings must be at least half of all the readings (in whatever format they were taken): where most
+readings of a field differ (a name printed over a security pattern), two models can share a misreading
+(ALI read ACT by both).
 """
 
 from __future__ import annotations
@@ -68,9 +71,9 @@ def field_verdicts(final: Candidate, readings: Sequence[tuple[str, Candidate]]) 
         if value is None or value == "" or value == ():
             continue
         positions = _positions(fmt, name)
-        models = {model for model, reading in readings
-                  if _same_field(reading, fmt, name, value) and not _guessed(reading, positions)}
-        if len(models) >= MIN_MODELS:
+        agreeing = [model for model, reading in readings
+                    if _same_field(reading, fmt, name, value) and not _guessed(reading, positions)]
+        if len(set(agreeing)) >= MIN_MODELS and len(agreeing) * 2 >= len(readings):
             verdicts[name] = None
         elif name in ALNUM_FIELDS and LOOKALIKES.intersection(value):
             verdicts[name] = UnconfirmedReason.LOOKALIKE

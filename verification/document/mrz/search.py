@@ -109,7 +109,8 @@ def search(gray: npt.NDArray[np.uint8], options: ReaderOptions, today: date | No
     Crops, scales, binarisations and models are tried in turn. A valid reading is accepted once a second
     one agrees with it on every checked field: one reading in ten of a misread document number passes its
     check digit by chance (and its composite with it, which weighs the number the same way). The search
-    then goes on, at most `name_tries` more, until the names too were read alike twice. When the
+    then goes on, at most `name_tries` more, until the names too were read alike twice and each field
+    by two models (verification.document.mrz.agreement). When the
     tries run out, a valid reading seen once stands only if tesseract gave it as is and no other valid
     reading contradicts it; otherwise the result is invalid, "mrz_unconfirmed".
     """
@@ -120,6 +121,10 @@ def search(gray: npt.NDArray[np.uint8], options: ReaderOptions, today: date | No
     def outcome(chosen: Candidate, unconfirmed: bool = False) -> SearchOutcome:
         return SearchOutcome(chosen, calls, found_band, unconfirmed, field_verdicts(chosen, readings),
                              where.get(id(chosen)))
+
+    def settled(reading: Candidate) -> bool:
+        """Names read alike twice, and every field confirmed by two models (see agreement)."""
+        return names_settled(reading.format, votes) and not any(field_verdicts(reading, readings).values())
 
     valid: dict[tuple[str, ...], list[Candidate]] = {}
     invalid: dict[tuple[str, ...], set[tuple[str, str]]] = {}
@@ -142,7 +147,7 @@ def search(gray: npt.NDArray[np.uint8], options: ReaderOptions, today: date | No
                                  for index, line in enumerate(candidate.result.lines))
                 if confirmed is not None:
                     name_tries += 1
-                    if names_settled(confirmed.format, votes) or name_tries >= options.name_tries:
+                    if settled(confirmed) or name_tries >= options.name_tries:
                         return outcome(_finished(confirmed, votes, today, where))
                     continue
                 if candidate is None:
@@ -152,7 +157,7 @@ def search(gray: npt.NDArray[np.uint8], options: ReaderOptions, today: date | No
                     agreeing.append(candidate)
                     if len(agreeing) >= options.confirmations:
                         confirmed = agreeing[0]
-                        if names_settled(confirmed.format, votes):
+                        if settled(confirmed):
                             return outcome(_finished(confirmed, votes, today, where))
                     continue
                 if candidate.rank() > best.rank():
