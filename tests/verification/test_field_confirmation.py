@@ -94,3 +94,12 @@ def test_a_name_the_mrz_truncated_agrees_with_the_printed_name_it_begins() -> No
     assert mrz is not None
     fields = confirm_fields(mrz, ALL_CONFIRMED, [_viz(given_names=["Maëlys-Gaëlle", "Marie-Josée"])])
     assert fields.get(FieldName.GIVEN_NAMES) == DocumentField(("Maëlys-Gaëlle", "Marie-Josée"), FieldSource.MRZ_VIZ)
+
+
+def test_an_invalid_mrz_contradicts_nothing_the_visual_zone_confirmed() -> None:
+    """A card's front read as an MRZ gives garbage that fails its checks: the printed fields stand alone."""
+    fields = confirm_fields(_mrz(), {}, [_viz(birth_date="1990-07-31")], UnconfirmedReason.READING_INVALID)
+    assert fields.get(FieldName.BIRTH_DATE) == DocumentField("1990-07-31", FieldSource.VIZ)
+    assert fields.get(FieldName.SURNAME) == DocumentField("MARTIN", FieldSource.UNCONFIRMED,
+                                                          UnconfirmedReason.READING_INVALID)
+    assert zone_mismatches(fields) == ()

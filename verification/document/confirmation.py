@@ -112,7 +112,9 @@ def confirm_fields(mrz: MrzFields | None, verdicts: MrzVerdicts, visual: Sequenc
             continue
         value = values[name]
         mrz_field = _mrz_field(value, verdicts.get(name.value, no_verdict))
-        if seen is None or not seen.confirmed or seen.value is None:
+        if seen is not None and seen.confirmed and mrz_field.reason is UnconfirmedReason.READING_INVALID:
+            out[name] = seen  # an MRZ that fails its checks (or a card's front read as one) contradicts nothing
+        elif seen is None or not seen.confirmed or seen.value is None:
             out[name] = mrz_field
         elif agree(name, value, seen.value, name in truncated):
             out[name] = DocumentField(seen.value if name in NAME_FIELDS else value, FieldSource.MRZ_VIZ)

@@ -197,8 +197,10 @@ DOCUMENT_KINDS = frozenset("ACIPV")
 
 def _code_problems(raw: dict[str, str]) -> list[str]:
     """Codes with a meaning of their own: the states against ICAO's list, the document code's kind."""
+    # A nationality left blank (fillers only, seen on real cards) is absent, not an unknown code.
     problems = [f"{MrzProblem.UNKNOWN_CODE}:{name}" for name in ("issuing_state", "nationality")
-                if name in raw and not is_state_code(raw[name])]
+                if name in raw and not is_state_code(raw[name])
+                and not (name == "nationality" and not strip_fillers(raw[name]))]
     if raw["document_code"][:1] not in DOCUMENT_KINDS:
         problems.append(MrzProblem.DOCUMENT_CODE)
     return problems
