@@ -36,6 +36,8 @@ STATUS = {
     "case_closed": 409,
     "case_not_decided": 409,
     "review_decision_invalid": 422,
+    "review_fields_invalid": 422,
+    "fields_unconfirmed": 422,
     # evidence dossiers and the audit log (storage/evidence, storage/audit, workers/services/retention.py)
     "dossier_not_found": 404,
 }

@@ -36,10 +36,10 @@ def test_patient_structure() -> None:
     (name,) = patient["name"]
     assert name["use"] == "official"
     assert name["family"] == "DUPONT-LAGARDE"
-    assert name["given"] == ["MAELIS-GAELLE", "ANNE"]
+    assert name["given"] == ["MAËLIS-GAËLLE", "ANNE"]
     assert name["extension"] == [{
         "url": f"{FR_CORE}/StructureDefinition/fr-core-patient-birth-list-given-name",
-        "valueString": "MAELIS-GAELLE ANNE",
+        "valueString": "MAËLIS-GAËLLE ANNE",
     }]
     assert patient["gender"] == "female" and patient["birthDate"] == "1990-04-12"
     assert "identifier" not in patient  # no INS: we never hold it

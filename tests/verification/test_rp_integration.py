@@ -114,7 +114,7 @@ def _assertion(ins: IdentityTraits | None) -> dict:
     traits = make_traits()
     return build_assertion_claims(
         issuer="https://idv.example.test", subject="s", audience="rp", enrollment_id="e", identity=traits,
-        document=make_document(), checks=[], vigilance=assess_vigilance(traits, ins),
+        document=make_document(), checks=[], field_sources={}, vigilance=assess_vigilance(traits, ins),
         verified_at=datetime(2026, 3, 2, tzinfo=UTC), lifetime=timedelta(minutes=15), jti="j",
     )
 

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 import cv2
 from cv2.typing import MatLike
+from sqlalchemy.orm import Session
 
 from storage.enrollments.models import CheckResult
 from storage.enrollments.repositories import CheckResults
@@ -34,9 +35,14 @@ class CheckResultLike(Protocol):
 
 def save_check(runtime: Runtime, enrollment_id: str, name: CheckName, result: CheckResultLike) -> None:
     with runtime.database.session() as session:
-        CheckResults(session).upsert(enrollment_id, name, status=result.status.value, score=result.score,
-                                     reasons=list(result.reasons), details=stored_details(result.to_dict()),
-                                     at=datetime.now(UTC))
+        record_check(session, enrollment_id, name, result, datetime.now(UTC))
+
+
+def record_check(session: Session, enrollment_id: str, name: CheckName, result: CheckResultLike,
+                 now: datetime) -> None:
+    """A check's result stored in the caller's unit of work."""
+    CheckResults(session).upsert(enrollment_id, name, status=result.status.value, score=result.score,
+                                 reasons=list(result.reasons), details=stored_details(result.to_dict()), at=now)
 
 
 def save_failure(runtime: Runtime, enrollment_id: str, name: CheckName, status: CheckStatus, reason: str,
