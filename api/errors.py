@@ -60,13 +60,17 @@ def _body(code: str, detail: Any) -> dict[str, Any]:
     return {"error": code, "detail": detail}
 
 
+def error_response(error: CodedError, status: int) -> JSONResponse:
+    return JSONResponse(_body(error.code, error.detail), status_code=status)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CodedError)
     async def coded_error(_: Request, error: CodedError) -> JSONResponse:
         status = status_of(error)
         if status is None:
             raise error  # not meant for clients: on to `unexpected`, as any other failure
-        return JSONResponse(_body(error.code, error.detail), status_code=status)
+        return error_response(error, status)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:

@@ -19,7 +19,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from api.deps import CeleryDep, RuntimeDep, SessionDep
-from api.errors import ApiError, status_of
+from api.errors import ApiError, error_response, status_of
 from api.review_auth import (
     Auditor,
     CsrfChecked,
@@ -57,8 +57,8 @@ SECURITY_HEADERS = {
 
 
 class ConsoleRoute(APIRoute):
-    """Turns LoginRequired into a redirect and a refusal (a coded error) into a page, and adds the security
-    headers."""
+    """Turns LoginRequired into a redirect and a refusal (a coded error) into a page (into the API's JSON error
+    body for a client that accepts JSON), and adds the security headers."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -72,8 +72,11 @@ class ConsoleRoute(APIRoute):
                 status = status_of(error)
                 if status is None:
                     raise  # not meant for operators: an internal error, as any other failure
-                response = templates.TemplateResponse(request, "error.html", {"message": str(error.detail)},
-                                                      status_code=status)
+                if "application/json" in request.headers.get("accept", ""):  # a program: the API's error body
+                    response = error_response(error, status)
+                else:
+                    response = templates.TemplateResponse(request, "error.html", {"message": str(error.detail),
+                                                          "code": error.code}, status_code=status)
             response.headers.update(SECURITY_HEADERS)
             return response
 

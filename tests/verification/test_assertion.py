@@ -12,6 +12,7 @@ from jwt.algorithms import ECAlgorithm
 
 from tests.verification import make_document, make_traits
 from verification.common.jws import ASSERTION_TYP, TokenError, TokenErrorCode, sign, verify
+from verification.document.fields import FieldSource
 from verification.identity.assertion import (
     ACR_SUBSTANTIAL,
     RNIV_CLAIM,
@@ -19,7 +20,6 @@ from verification.identity.assertion import (
     CheckMethod,
     build_assertion_claims,
 )
-from verification.document.fields import FieldSource
 from verification.identity.model import Sex
 from verification.identity.rniv import assess_vigilance
 
