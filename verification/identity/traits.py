@@ -27,7 +27,7 @@ from typing import Any
 from verification.identity.model import IdentityTraits, KnownTraits
 
 # Letters NFKD leaves whole; spelled out the way French civil status and the MRZ (ICAO 9303) do.
-_SPELLED_OUT = str.maketrans({"Œ": "OE", "Æ": "AE", "ß": "SS", "Ø": "O", "Ł": "L", "Đ": "D", "Þ": "TH"})
+_SPELLED_OUT = str.maketrans({"Œ": "OE", "Æ": "AE", "ß": "SS", "Ø": "OE", "Ł": "L", "Đ": "D", "Þ": "TH"})
 # Typographic hyphens and apostrophes, written the plain way.
 _PLAIN_PUNCTUATION = str.maketrans({"‐": "-", "‑": "-", "–": "-", "’": "'", "ʼ": "'", "`": "'"})
 # What the RNIV ignores in comparisons: hyphens, apostrophes and spaces.
