@@ -76,14 +76,14 @@ def identity_from_document(fields: DocumentFields) -> IdentityTraits:
     it the identity is not validated: verification.identity.rniv). Raises FieldsUnconfirmed when a name,
     the birth date or the sex is unconfirmed: no identity leaves without them."""
     known = known_traits(fields)
-    needed = {FieldName.SURNAME: known.birth_name, FieldName.GIVEN_NAMES: known.given_names,
-              FieldName.BIRTH_DATE: known.birth_date, FieldName.SEX: known.sex}
-    missing = [name for name, value in needed.items() if not value]
-    if missing or known.birth_name is None or known.birth_date is None or known.sex is None:
-        raise FieldsUnconfirmed(missing)
-    return IdentityTraits(birth_name=known.birth_name, given_names=known.given_names, birth_date=known.birth_date,
-                          sex=known.sex, birth_place_code=known.birth_place_code,
-                          birth_place=_text(fields, FieldName.BIRTH_PLACE), nationality=_nationality(fields))
+    name, birth, sex = known.birth_name, known.birth_date, known.sex
+    if name is None or not known.given_names or birth is None or sex is None:
+        needed = {FieldName.SURNAME: name, FieldName.GIVEN_NAMES: known.given_names, FieldName.BIRTH_DATE: birth,
+                  FieldName.SEX: sex}
+        raise FieldsUnconfirmed([field for field, value in needed.items() if not value])
+    return IdentityTraits(birth_name=name, given_names=known.given_names, birth_date=birth, sex=sex,
+                          birth_place_code=known.birth_place_code, birth_place=_text(fields, FieldName.BIRTH_PLACE),
+                          nationality=_nationality(fields))
 
 
 def document_from_document(fields: DocumentFields) -> DocumentFacts:
@@ -91,10 +91,9 @@ def document_from_document(fields: DocumentFields) -> DocumentFacts:
     code = _text(fields, FieldName.DOCUMENT_CODE)
     number = _text(fields, FieldName.DOCUMENT_NUMBER)
     issuer = _text(fields, FieldName.ISSUING_STATE)
-    needed = {FieldName.DOCUMENT_CODE: code, FieldName.DOCUMENT_NUMBER: number, FieldName.ISSUING_STATE: issuer}
-    missing = [name for name, value in needed.items() if value is None]
-    if missing or code is None or number is None or issuer is None:
-        raise FieldsUnconfirmed(missing)
+    if code is None or number is None or issuer is None:
+        needed = {FieldName.DOCUMENT_CODE: code, FieldName.DOCUMENT_NUMBER: number, FieldName.ISSUING_STATE: issuer}
+        raise FieldsUnconfirmed([field for field, value in needed.items() if value is None])
     kind = document_type(code)
     if kind is None:
         raise ValueError(f"document code {code!r} is not an identity document")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from storage.enrollments.models import Assertion, CheckResult, Decision
+from storage.enrollments.models import Assertion, Decision
 from storage.enrollments.repositories import Assertions, CheckResults, Decisions, Enrollments, RelyingParties
 from storage.keys import KeyUse
 from storage.runtime import Runtime
@@ -24,7 +24,7 @@ from verification.identity.from_document import (
 from verification.identity.model import IdentityTraits
 from verification.identity.rniv import assess_vigilance
 from workers.services.decision import AUTOMATED
-from workers.services.results import check_record
+from workers.services.results import document_record
 
 # Which OIDC4IDA check method each automated check stands for.
 CHECK_METHODS = {CheckName.DOCUMENT: CheckMethod.REMOTE_IMAGE_INSPECTION,
@@ -43,7 +43,7 @@ def run_assertion(runtime: Runtime, enrollment_id: str) -> None:
             raise LookupError(f"enrollment {enrollment_id}: relying party {enrollment.relying_party_id} not found")
         checks = {CheckName(row.check): row for row in CheckResults(session).of_enrollment(enrollment_id)}
         decisions = Decisions(session).of_enrollment(enrollment_id)
-        fields = delivered_fields(checks[CheckName.DOCUMENT], decisions)
+        fields = _delivered_fields(enrollment_id, document_record(session, enrollment_id), decisions)
         identity = identity_from_document(fields)
         details = [CheckDetail(method, txn=enrollment_id, time=checks[name].created_at)
                    for name, method in CHECK_METHODS.items()]
@@ -64,11 +64,10 @@ def run_assertion(runtime: Runtime, enrollment_id: str) -> None:
                                  issued_at=now, expires_at=now + lifetime))
 
 
-def delivered_fields(document: CheckResult, decisions: list[Decision]) -> DocumentFields:
+def _delivered_fields(enrollment_id: str, record: DocumentRecord | None, decisions: list[Decision]) -> DocumentFields:
     """The document check's fields with those the reviewer of the final decision confirmed over them."""
-    record = check_record(document)
-    if not isinstance(record, DocumentRecord):  # a loader per check name: only a broken database gets here
-        raise TypeError(f"enrollment {document.enrollment_id}: no document record")
+    if record is None:  # approved without a document result: only a broken database gets here
+        raise LookupError(f"enrollment {enrollment_id}: no document check result")
     final = next((d for d in decisions if d.final), None)
     reviewer = DocumentFields.from_dict(final.identity_fields or {}) if final is not None else DocumentFields({})
     return reviewed(record.identity_fields, reviewer)

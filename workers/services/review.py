@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.enrollments.models import Decision, Enrollment
-from storage.enrollments.repositories import Captures, CheckResults, Decisions, Enrollments
+from storage.enrollments.repositories import Captures, Decisions, Enrollments
 from storage.evidence.layout import DerivedImage, derived_images, derived_prefix
 from storage.evidence.store import EvidenceStore
 from storage.review.models import Operator, ReviewAssignment
@@ -22,14 +22,13 @@ from storage.review.repositories import ReviewAssignments
 from verification.common.errors import CodedError
 from verification.decision import rules
 from verification.decision.policy import load_policy
-from verification.decision.records import DocumentRecord
 from verification.decision.review import ReviewReason, reason_fits, reviewer_confirmed, unconfirmed_for_approval
-from verification.decision.rules import CheckName, Outcome, Verdict, apply_review
+from verification.decision.rules import Outcome, Verdict, apply_review
 from verification.document.fields import DocumentFields
 from verification.enrollment.lifecycle import CaptureKind, Status
 from verification.identity.from_document import reviewed
 from workers.services.decision import AUTOMATED, record_decision
-from workers.services.results import check_record
+from workers.services.results import document_record
 from workers.services.review_trail import ReviewActionKind, record_action
 
 PICK_TRIES = 3
@@ -97,9 +96,7 @@ def evidence_object(session: Session, enrollment_id: str, source: str, name: str
 
 def _require_confirmed(session: Session, enrollment_id: str, reviewer: DocumentFields) -> None:
     """An approval needs every field the assertion carries confirmed, by the document or by the reviewer."""
-    row = next((r for r in CheckResults(session).of_enrollment(enrollment_id) if r.check == CheckName.DOCUMENT), None)
-    record = None if row is None else check_record(row)
-    document = record if isinstance(record, DocumentRecord) else None
+    document = document_record(session, enrollment_id)
     fields = reviewed(document.identity_fields if document else DocumentFields({}), reviewer)
     missing = unconfirmed_for_approval(fields, document.fields if document else None)
     if missing:

@@ -10,14 +10,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from storage.enrollments.models import Enrollment
-from storage.enrollments.repositories import CheckResults
-from verification.decision.records import DocumentRecord
 from verification.decision.rules import CheckName
 from verification.document.fields import DocumentFields
 from verification.identity.from_document import known_traits
 from verification.identity.model import IdentityTraits
 from verification.identity.traits_check import check_traits
-from workers.services.results import check_record, record_check
+from workers.services.results import document_record, record_check
 
 
 def _traits(data: dict[str, Any] | None) -> IdentityTraits | None:
@@ -26,8 +24,7 @@ def _traits(data: dict[str, Any] | None) -> IdentityTraits | None:
 
 def run_traits_check(session: Session, enrollment: Enrollment, now: datetime) -> None:
     """In the caller's unit of work. A document check that could not run confirmed nothing: nothing compared."""
-    rows = CheckResults(session).of_enrollment(enrollment.id)
-    record = next((check_record(row) for row in rows if row.check == CheckName.DOCUMENT), None)
-    fields = record.identity_fields if isinstance(record, DocumentRecord) else DocumentFields({})
+    record = document_record(session, enrollment.id)
+    fields = record.identity_fields if record is not None else DocumentFields({})
     result = check_traits(known_traits(fields), _traits(enrollment.declared_traits), _traits(enrollment.ins_traits))
     record_check(session, enrollment.id, CheckName.TRAITS, result, now)
