@@ -121,17 +121,18 @@ def decide_case(session: Session, operator: Operator, enrollment_id: str, approv
     row = automated_decision(session, enrollment_id)
     if row is None:
         raise CodedError("case_not_decided", "This case has no automated decision to review.")
-    if approve:
-        _require_confirmed(session, enrollment_id, confirmed)
     policy = load_policy(enrollment.policy_name)
     automated = rules.Decision(Outcome(row.outcome), Verdict(row.verdict), tuple(row.reasons), row.policy_name,
                                row.policy_version)
     decision = apply_review(automated, approve, reason.value, policy)
-    record_decision(session, enrollment, decision, policy, operator.username, now, confirmed if fields else None)
+    if decision.outcome is Outcome.APPROVED:
+        _require_confirmed(session, enrollment_id, confirmed)
+    record_decision(session, enrollment, decision, policy, operator.username, now,
+                    confirmed if confirmed.fields else None)
     assignment.closed_at, assignment.closed_because = now, "decided"
     detail: dict[str, Any] = {"approve": approve, "outcome": decision.outcome.value, "reason": reason.value,
                               "comment": comment}
-    if fields:
+    if confirmed.fields:  # which fields, not their values: the values are in the decision record
         detail["fields"] = sorted(name.value for name, _ in confirmed)
     record_action(session, operator, ReviewActionKind.DECIDE, now, enrollment_id, detail)
     return decision.outcome
