@@ -36,6 +36,8 @@ STATUS = {
     "case_closed": 409,
     "case_not_decided": 409,
     "review_decision_invalid": 422,
+    "review_fields_invalid": 422,
+    "fields_unconfirmed": 422,
     # evidence dossiers and the audit log (storage/evidence, storage/audit, workers/services/retention.py)
     "dossier_not_found": 404,
 }
@@ -58,13 +60,17 @@ def _body(code: str, detail: Any) -> dict[str, Any]:
     return {"error": code, "detail": detail}
 
 
+def error_response(error: CodedError, status: int) -> JSONResponse:
+    return JSONResponse(_body(error.code, error.detail), status_code=status)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CodedError)
     async def coded_error(_: Request, error: CodedError) -> JSONResponse:
         status = status_of(error)
         if status is None:
             raise error  # not meant for clients: on to `unexpected`, as any other failure
-        return JSONResponse(_body(error.code, error.detail), status_code=status)
+        return error_response(error, status)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:

@@ -7,6 +7,7 @@ response forbids caching and framing and allows no resource from elsewhere.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from api.deps import CeleryDep, RuntimeDep, SessionDep
-from api.errors import status_of
+from api.errors import ApiError, error_response, status_of
 from api.review_auth import (
     Auditor,
     CsrfChecked,
@@ -44,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 templates = Jinja2Templates(directory=ROOT / "templates")
 HOME, LOGIN = "/review/", "/review/login"
 TRAIL_PAGE_SIZE = 200
+MAX_FIELDS_JSON = 4000
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'self'; "
                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -55,8 +57,8 @@ SECURITY_HEADERS = {
 
 
 class ConsoleRoute(APIRoute):
-    """Turns LoginRequired into a redirect and a refusal (a coded error) into a page, and adds the security
-    headers."""
+    """Turns LoginRequired into a redirect and a refusal (a coded error) into a page (into the API's JSON error
+    body for a client that accepts JSON), and adds the security headers."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -70,8 +72,11 @@ class ConsoleRoute(APIRoute):
                 status = status_of(error)
                 if status is None:
                     raise  # not meant for operators: an internal error, as any other failure
-                response = templates.TemplateResponse(request, "error.html", {"message": str(error.detail)},
-                                                      status_code=status)
+                if "application/json" in request.headers.get("accept", ""):  # a program: the API's error body
+                    response = error_response(error, status)
+                else:
+                    response = templates.TemplateResponse(request, "error.html", {"message": str(error.detail),
+                                                          "code": error.code}, status_code=status)
             response.headers.update(SECURITY_HEADERS)
             return response
 
@@ -165,12 +170,25 @@ def evidence(enrollment_id: str, source: Literal["captures", "derived"], name: s
 def decide(enrollment_id: str, current: ReviewerForm, session: SessionDep, celery: CeleryDep,
            background: BackgroundTasks, decision: Annotated[Literal["approve", "reject"], Form()],
            reason: Annotated[ReviewReason, Form()],
-           comment: Annotated[str, Form(max_length=review.MAX_COMMENT)] = "") -> Response:
+           comment: Annotated[str, Form(max_length=review.MAX_COMMENT)] = "",
+           fields: Annotated[str, Form(max_length=MAX_FIELDS_JSON)] = "") -> Response:
+    """`fields`: the fields the reviewer confirmed or corrected looking at the document, a JSON object (field
+    name -> value; given names as a list, dates ISO)."""
     review.decide_case(session, current.operator, enrollment_id, decision == "approve", reason, comment,
-                       datetime.now(UTC))
+                       datetime.now(UTC), _fields_object(fields))
     session.commit()  # signing, sealing and the webhook must see the decision: enqueue only after the commit
     background.add_task(finish_reviewed, celery, enrollment_id)
     return RedirectResponse(HOME, status_code=303)
+
+
+def _fields_object(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text) if text.strip() else {}
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise ApiError(422, "review_fields_invalid", "fields: a JSON object, field name -> value")
+    return value
 
 
 @router.get("/trail")

@@ -137,6 +137,8 @@ class Decision(Base):
     verdict: Mapped[str] = mapped_column(String(20))  # what automation concluded, kept to compare with review
     final: Mapped[bool]
     decided_at: Mapped[datetime]
+    # The fields a reviewer confirmed or corrected (verification.document.fields, source `reviewer`).
+    identity_fields: Mapped[dict[str, Any] | None]
 
 
 class Assertion(Base):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
@@ -33,6 +33,7 @@ from tests.api.conftest import RP_KEY, api_settings, celery_of
 from verification.common.outcome import CheckStatus
 from verification.decision.rules import CheckName
 from verification.document.check import DocumentCheckResult, check_document
+from verification.document.fields import DocumentFields, FieldName, UnconfirmedReason, unconfirmed
 from verification.document.policy import DocumentPolicy
 from verification.enrollment.lifecycle import Status
 from workers.services.decision import run_decision
@@ -99,12 +100,24 @@ class _StoredCheck:
         return self.details
 
 
+def unconfirmed_document(result: DocumentCheckResult, names: tuple[FieldName, ...]) -> DocumentCheckResult:
+    """The document check's result with the fields `names` left unconfirmed (read once), as the check reports
+    them: inconclusive, a reason per field."""
+    fields = {name: unconfirmed(field.value, UnconfirmedReason.SINGLE_READING) if name in names else field
+              for name, field in result.fields}
+    return replace(result, status=CheckStatus.INCONCLUSIVE, fields=DocumentFields(fields),
+                   reasons=tuple(f"field_unconfirmed:{name}" for name in names))
+
+
 def make_case(http: TestClient, runtime: Runtime, *, liveness: CheckStatus = CheckStatus.PASS,
-              callback_url: str | None = None) -> str:
+              callback_url: str | None = None, declared_traits: dict[str, Any] | None = None,
+              unconfirmed_fields: tuple[FieldName, ...] = ()) -> str:
     """An enrollment the decision step has sent to review; returns its id. With the default all checks pass
-    (under pvid-substantial: review with automation's verdict `approve`); an inconclusive liveness makes
-    automation doubt."""
-    body = {"callback_url": callback_url} if callback_url else {}
+    (under pvid-substantial: review with automation's verdict `approve`); an inconclusive liveness, declared
+    traits other than the document's or unconfirmed document fields make automation doubt."""
+    body: dict[str, Any] = {"callback_url": callback_url} if callback_url else {}
+    if declared_traits:
+        body["declared_traits"] = declared_traits
     created = http.post("/v1/enrollments", json=body, headers=RP_AUTH)
     assert created.status_code == 201, created.text
     enrollment_id, token = created.json()["enrollment_id"], created.json()["enrollment_token"]
@@ -114,7 +127,8 @@ def make_case(http: TestClient, runtime: Runtime, *, liveness: CheckStatus = Che
     assert uploaded.status_code == 201, uploaded.text
 
     _start_processing(runtime, enrollment_id)
-    save_check(runtime, enrollment_id, CheckName.DOCUMENT, sample.result)
+    save_check(runtime, enrollment_id, CheckName.DOCUMENT, unconfirmed_document(sample.result, unconfirmed_fields)
+               if unconfirmed_fields else sample.result)
     save_check(runtime, enrollment_id, CheckName.FACE_MATCH, _StoredCheck(
         CheckStatus.PASS, 0.71, (), {"distance": 0.29, "threshold": 0.5, "frames_compared": SELFIE_FRAMES}))
     live = liveness is CheckStatus.PASS

@@ -3,6 +3,7 @@ what it leads to (final decision, status, assertion), and the trail of every rev
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -30,6 +31,7 @@ from tests.api.conftest import present, runtime_of
 from tests.api.review_factories import (
     PASSWORD,
     SELFIE_FRAMES,
+    document_sample,
     make_case,
     make_operator,
     review_settings,
@@ -37,6 +39,7 @@ from tests.api.review_factories import (
 from verification.common.jws import verify
 from verification.common.outcome import CheckStatus
 from verification.decision.rules import DecisionReason
+from verification.document.fields import DocumentFields, FieldName, FieldSource
 from verification.enrollment.lifecycle import Status
 from workers.services.operators import check_credentials
 
@@ -252,7 +255,7 @@ def test_the_case_page_shows_the_evidence_and_every_check(app_client: TestClient
     for name, check in checks.items():
         row = re.search(rf'<tr class="check status-{check.status}" id="check-{name}">(.*?)</tr>', html, re.S)
         assert row, name
-        assert f"{check.score:.3f}" in row.group(1)
+        assert (f"{check.score:.3f}" if check.score is not None else "—") in row.group(1)
         assert all(reason in row.group(1) for reason in check.reasons)
     assert "planarity_suspect" in html and "check_inconclusive" in html  # the reasons, automation's doubt
 
@@ -375,6 +378,80 @@ def test_a_case_is_decided_once_and_only_by_its_reviewer(app_client: TestClient,
                                                         Decision.final.is_(True)))
         assert [d.outcome for d in finals] == ["approved"]
         assert ReviewAssignments(session).of_enrollment(enrollment_id)[0].closed_because == "decided"
+
+
+# --- fields the reviewer confirms ------------------------------------------------------------------------------
+
+def decide_with_fields(client: TestClient, enrollment_id: str, csrf: str, fields: str | None,
+                       verb: str = "approve", reason: str = "automated_doubt_resolved",
+                       accept: str = "application/json") -> httpx.Response:
+    data = {"csrf_token": csrf, "decision": verb, "reason": reason, "comment": "compared with the document"}
+    if fields is not None:
+        data["fields"] = fields
+    return client.post(f"/review/cases/{enrollment_id}/decision", data=data, headers={"Accept": accept})
+
+
+def test_approving_needs_the_unconfirmed_fields_confirmed_by_the_reviewer(app_client: TestClient,
+                                                                         runtime: Runtime) -> None:
+    enrollment_id = make_case(app_client, runtime, unconfirmed_fields=(FieldName.SURNAME, FieldName.BIRTH_DATE))
+    with runtime.database.session() as session:
+        automated = present(Decisions(session).latest(enrollment_id))
+        assert (automated.outcome, automated.verdict) == ("review", "doubt")
+        assert "field_unconfirmed:surname" in automated.reasons
+    client = browser(app_client)
+    csrf = login(client, make_operator(runtime))
+    take_case(client, csrf)
+    refused = decide_with_fields(client, enrollment_id, csrf, None)
+    assert refused.status_code == 422
+    assert refused.json() == {"error": "fields_unconfirmed", "detail": {"fields": ["surname", "birth_date"]}}
+    page = decide_with_fields(client, enrollment_id, csrf, None, accept="text/html")
+    assert page.status_code == 422 and 'id="refusal-code">fields_unconfirmed<' in page.text
+    partial = decide_with_fields(client, enrollment_id, csrf, json.dumps({"surname": "D'ALMEIDA"}))
+    assert partial.json()["detail"] == {"fields": ["birth_date"]}
+    for bad in ("not json", "[]", json.dumps({"birth_date": "5 janvier 1978"}), json.dumps({"height": "1m80"})):
+        assert decide_with_fields(client, enrollment_id, csrf, bad).json()["error"] == "review_fields_invalid", bad
+    with runtime.database.session() as session:
+        assert present(Enrollments(session).get(enrollment_id)).status == Status.REVIEW
+
+    fields = {"surname": "D'Almeida", "birth_date": "1978-01-05"}
+    assert decide_with_fields(client, enrollment_id, csrf, json.dumps(fields)).status_code == 303
+    with runtime.database.session() as session:
+        final = present(Decisions(session).latest(enrollment_id))
+        stored = DocumentFields.from_dict(final.identity_fields or {})
+        token = present(Assertions(session).of_enrollment(enrollment_id)).token
+    assert {name: (f.value, f.source) for name, f in stored} == {
+        FieldName.SURNAME: ("D'Almeida", FieldSource.REVIEWER),
+        FieldName.BIRTH_DATE: ("1978-01-05", FieldSource.REVIEWER)}
+    claims = verify(token, app_client.get("/.well-known/jwks.json").json(), audience="rp-test")
+    sources = claims["verified_claims"]["verification"]["evidence"][0]["field_sources"]
+    assert sources["surname"] == sources["birth_date"] == "reviewer" and sources["document_number"] == "mrz"
+    assert claims["verified_claims"]["claims"]["birth_family_name"] == "D'ALMEIDA"
+    assert claims["verified_claims"]["claims"]["birthdate"] == "1978-01-05"
+
+
+def test_declared_traits_other_than_the_documents_go_to_review_and_travel_with_the_assertion(
+        app_client: TestClient, runtime: Runtime) -> None:
+    read = document_sample().result.fields
+    declared = {"birth_name": "Someone-Else", "given_names": list(read.confirmed_value(FieldName.GIVEN_NAMES) or ()),
+                "birth_date": read.confirmed_value(FieldName.BIRTH_DATE), "sex": read.confirmed_value(FieldName.SEX)}
+    enrollment_id = make_case(app_client, runtime, declared_traits=declared)
+    with runtime.database.session() as session:
+        automated = present(Decisions(session).latest(enrollment_id))
+        traits = next(c for c in CheckResults(session).of_enrollment(enrollment_id) if c.check == "traits")
+    assert (automated.outcome, automated.verdict) == ("review", "doubt")
+    assert "declared_traits_mismatch:birth_name" in automated.reasons
+    assert (traits.status, traits.reasons) == ("fail", ["declared_traits_mismatch:birth_name"])
+    client = browser(app_client)
+    csrf = login(client, make_operator(runtime))
+    take_case(client, csrf)
+    assert "declared_traits_mismatch:birth_name" in client.get(f"/review/cases/{enrollment_id}").text
+    assert decide_with_fields(client, enrollment_id, csrf, None).status_code == 303
+    with runtime.database.session() as session:
+        token = present(Assertions(session).of_enrollment(enrollment_id)).token
+    rniv = verify(token, app_client.get("/.well-known/jwks.json").json(), audience="rp-test")["urn:idv:rniv"]
+    assert [(d["traits"], d["field"], d["other_value"]) for d in rniv["discrepancies"]] == [
+        ("declared", "birth_name", "SOMEONEELSE")]
+    assert rniv["status"] == "PROV" and rniv["unconfirmed_traits"] == ["birth_place_code"]  # no VIZ reading yet
 
 
 # --- roles -----------------------------------------------------------------------------------------------------

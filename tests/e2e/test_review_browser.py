@@ -121,7 +121,7 @@ def test_log_in_open_a_case_and_approve_it(server: tuple[str, FastAPI], chromium
         assert left_box["x"] + left_box["width"] <= right_box["x"] and abs(left_box["y"] - right_box["y"]) < 5
     assert len(driver.find_elements(By.CSS_SELECTOR, "#mrz-fields tr")) >= 6
     assert {row.get_attribute("id") for row in driver.find_elements(By.CSS_SELECTOR, "#checks tr.check")} == {
-        "check-document", "check-face_match", "check-liveness"}
+        "check-document", "check-face_match", "check-liveness", "check-traits"}
 
     Select(driver.find_element(By.ID, "approve-reason")).select_by_value("identity_confirmed")
     driver.find_element(By.ID, "approve-comment").send_keys("Portrait, frames and MRZ agree.")

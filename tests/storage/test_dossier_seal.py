@@ -68,7 +68,7 @@ def test_seal_after_the_decision_gathers_every_piece_and_verifies(world: World) 
     before = datetime.now(UTC)
     sealed = seal_dossier(runtime, enrollment_id)
     assert sealed is not None and sealed.manifest.version == 1
-    assert roles(sealed.manifest.objects) == {"capture": 1, "crop": 1, "frame": 3, "check_result": 3,
+    assert roles(sealed.manifest.objects) == {"capture": 1, "crop": 1, "frame": 3, "check_result": 4,
                                               "decision": 1, "enrollment": 1}
     record = record_of(runtime, enrollment_id)
     assert record is not None

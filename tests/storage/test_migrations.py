@@ -19,7 +19,7 @@ def test_concurrent_migrations_take_turns_and_reach_head() -> None:
         engine = create_engine(url)
         try:
             with engine.connect() as connection:
-                assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0001"]
+                assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0002"]
             assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
         finally:
             engine.dispose()

@@ -12,6 +12,7 @@ from jwt.algorithms import ECAlgorithm
 
 from tests.verification import make_document, make_traits
 from verification.common.jws import ASSERTION_TYP, TokenError, TokenErrorCode, sign, verify
+from verification.document.fields import FieldSource
 from verification.identity.assertion import (
     ACR_SUBSTANTIAL,
     RNIV_CLAIM,
@@ -25,6 +26,7 @@ from verification.identity.rniv import assess_vigilance
 ISSUER = "https://idv.example.test"
 AUDIENCE = "hospital-a"
 VERIFIED_AT = datetime(2026, 3, 2, 10, 15, tzinfo=UTC)
+SOURCES = {"surname": FieldSource.MRZ_VIZ, "birth_date": FieldSource.MRZ, "birth_place_code": FieldSource.REVIEWER}
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ def make_claims(
         identity=traits,
         document=make_document(),
         checks=checks,
+        field_sources=SOURCES,
         vigilance=assess_vigilance(traits, None),
         verified_at=VERIFIED_AT,
         lifetime=lifetime,
@@ -96,12 +99,13 @@ def test_claims_structure() -> None:
         "date_of_issuance": "2021-06-02",
         "date_of_expiry": "2031-06-01",
     }
+    assert evidence["field_sources"] == {"birth_date": "mrz", "birth_place_code": "reviewer", "surname": "mrz+viz"}
     person = claims["verified_claims"]["claims"]
     assert person == {
         "family_name": "DUPONT-LAGARDE",
         "birth_family_name": "DUPONT-LAGARDE",
-        "given_name": "MAELIS-GAELLE ANNE",
-        "birth_given_name": "MAELIS-GAELLE ANNE",
+        "given_name": "MAËLIS-GAËLLE ANNE",
+        "birth_given_name": "MAËLIS-GAËLLE ANNE",
         "birthdate": "1990-04-12",
         "gender": "female",
         "nationalities": ["FRA"],
@@ -109,7 +113,8 @@ def test_claims_structure() -> None:
     }
     rniv = claims[RNIV_CLAIM]
     assert rniv["status"] == "VALI" and rniv["ins_traits_confirmed"] is False and rniv["discrepancies"] == []
-    assert rniv["traits"]["given_names"] == ["MAELIS-GAELLE", "ANNE"]
+    assert rniv["unconfirmed_traits"] == []
+    assert rniv["traits"]["given_names"] == ["MAËLIS-GAËLLE", "ANNE"]
     assert rniv["traits"]["birth_place_code"] == "69123"
     json.dumps(claims)  # JSON-ready
 
@@ -124,7 +129,7 @@ def test_document_without_expiry_has_no_expiry_claim() -> None:
     traits = make_traits()
     claims = build_assertion_claims(
         issuer=ISSUER, subject="s", audience=AUDIENCE, enrollment_id="e", identity=traits,
-        document=make_document(expiry_date=None, issue_date=None), checks=[],
+        document=make_document(expiry_date=None, issue_date=None), checks=[], field_sources={},
         vigilance=assess_vigilance(traits, None), verified_at=VERIFIED_AT, lifetime=timedelta(minutes=5), jti="j",
     )
     details = claims["verified_claims"]["verification"]["evidence"][0]["document_details"]
@@ -136,7 +141,7 @@ def test_identity_must_be_the_transmitted_one() -> None:
     with pytest.raises(ValueError, match="transmits"):
         build_assertion_claims(
             issuer=ISSUER, subject="s", audience=AUDIENCE, enrollment_id="e",
-            identity=make_traits(birth_date=date(1991, 1, 1)), document=make_document(), checks=[],
+            identity=make_traits(birth_date=date(1991, 1, 1)), document=make_document(), checks=[], field_sources={},
             vigilance=assess_vigilance(traits, None),
             verified_at=VERIFIED_AT, lifetime=timedelta(minutes=5), jti="j",
         )

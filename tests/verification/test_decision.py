@@ -23,7 +23,7 @@ PVID = load_policy("pvid-substantial")
 AUTOMATED = load_policy("automated")
 # A reason per status that is not a capture problem (resubmission would not help).
 HARD = {CheckStatus.FAIL: "faces_differ", CheckStatus.INCONCLUSIVE: "parallax_unmeasured"}
-COMBINATIONS = list(itertools.product(CheckStatus, repeat=3))
+COMBINATIONS = list(itertools.product(CheckStatus, repeat=len(CheckName)))
 
 
 def clear_measure(name: CheckName, policy: Policy) -> float | None:
@@ -92,10 +92,53 @@ def test_capture_problems_ask_for_a_new_capture_a_capped_number_of_times(policy:
 
 
 def test_internal_reasons_are_not_shown_to_the_person() -> None:
-    decision = decide(checks((CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.PASS), PVID), PVID, 0)
+    decision = decide(checks((CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.PASS, CheckStatus.PASS), PVID), PVID, 0)
     assert "faces_differ" in decision.reasons
     assert "faces_differ" not in PVID.user_visible_reasons
     assert decision.user_reasons(PVID) == ()
+
+
+def _with(policy: Policy, *problems: CheckSummary) -> list[CheckSummary]:
+    """Every check passing clear of its margin, but for `problems`."""
+    named = {p.name: p for p in problems}
+    return [named.get(c, CheckSummary(c, CheckStatus.PASS, (), clear_measure(c, policy))) for c in CheckName]
+
+
+DECLARED_MISMATCH = CheckSummary(CheckName.TRAITS, CheckStatus.FAIL, ("declared_traits_mismatch:birth_name",))
+
+
+def test_a_declared_trait_discrepancy_goes_to_review_under_pvid_and_is_rejected_when_automated() -> None:
+    reviewed = decide(_with(PVID, DECLARED_MISMATCH), PVID, resubmissions=0)
+    assert (reviewed.outcome, reviewed.verdict) == (Outcome.REVIEW, Verdict.DOUBT)
+    assert "declared_traits_mismatch:birth_name" in reviewed.reasons
+    rejected = decide(_with(AUTOMATED, DECLARED_MISMATCH), AUTOMATED, resubmissions=0)
+    assert (rejected.outcome, rejected.verdict) == (Outcome.REJECTED, Verdict.REJECT)
+    assert rejected.reasons == ("declared_traits_mismatch:birth_name",)
+
+
+def test_a_reviewable_reason_beside_a_hard_failure_is_still_rejected() -> None:
+    faces = CheckSummary(CheckName.FACE_MATCH, CheckStatus.FAIL, ("faces_differ",))
+    decision = decide(_with(PVID, DECLARED_MISMATCH, faces), PVID, resubmissions=0)
+    assert decision.outcome is Outcome.REJECTED and "faces_differ" in decision.reasons
+
+
+@pytest.mark.parametrize("policy", [PVID, AUTOMATED], ids=lambda p: p.name)
+@pytest.mark.parametrize("reason", ["field_unconfirmed:surname", "mrz_viz_mismatch:birth_date"])
+def test_unconfirmed_or_disagreeing_document_fields_go_to_review(policy: Policy, reason: str) -> None:
+    document = CheckSummary(CheckName.DOCUMENT, CheckStatus.INCONCLUSIVE, (reason, "image_blurred"))
+    decision = decide(_with(policy, document), policy, resubmissions=0)
+    assert (decision.outcome, decision.verdict) == (Outcome.REVIEW, Verdict.DOUBT)
+    assert reason in decision.reasons
+
+
+@pytest.mark.parametrize("policy", [PVID, AUTOMATED], ids=lambda p: p.name)
+@pytest.mark.parametrize("reasons", [("mrz_unreadable", "image_blurred"), ("mrz_not_visible", "avoid_glare")])
+def test_a_fixable_capture_problem_is_a_capped_retake_never_a_rejection(policy: Policy,
+                                                                        reasons: tuple[str, ...]) -> None:
+    summaries = _with(policy, CheckSummary(CheckName.DOCUMENT, CheckStatus.INCONCLUSIVE, reasons))
+    assert decide(summaries, policy, resubmissions=0).outcome is Outcome.RESUBMIT
+    exhausted = decide(summaries, policy, resubmissions=policy.max_resubmissions)
+    assert exhausted.outcome is Outcome.REVIEW
 
 
 def automated(verdict: Verdict) -> Decision:

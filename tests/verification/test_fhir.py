@@ -36,10 +36,10 @@ def test_patient_structure() -> None:
     (name,) = patient["name"]
     assert name["use"] == "official"
     assert name["family"] == "DUPONT-LAGARDE"
-    assert name["given"] == ["MAELIS-GAELLE", "ANNE"]
+    assert name["given"] == ["MAËLIS-GAËLLE", "ANNE"]
     assert name["extension"] == [{
         "url": f"{FR_CORE}/StructureDefinition/fr-core-patient-birth-list-given-name",
-        "valueString": "MAELIS-GAELLE ANNE",
+        "valueString": "MAËLIS-GAËLLE ANNE",
     }]
     assert patient["gender"] == "female" and patient["birthDate"] == "1990-04-12"
     assert "identifier" not in patient  # no INS: we never hold it
@@ -83,9 +83,11 @@ def test_birth_abroad_has_the_country_code_but_no_commune_coding() -> None:
     assert place["valueAddress"] == {"district": "99109", "city": "BERLIN"}
 
 
-def test_no_birth_place_extension_when_unknown() -> None:
+def test_no_birth_place_extension_when_unknown_and_the_identity_is_provisional() -> None:
     patient = _patient(birth_place_code=None, birth_place=None)
     assert all("birthPlace" not in e["url"] for e in patient["extension"])
+    reliability = _extension(patient, RELIABILITY)["extension"]
+    assert [(e["url"], e["valueCoding"]["code"]) for e in reliability] == [("identityStatus", "PROV")]
 
 
 def test_unspecified_sex_is_unknown_gender() -> None:

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from tests.verification import make_document, make_traits
-from verification.identity.assertion import build_assertion_claims
+from verification.identity.assertion import RNIV_CLAIM, build_assertion_claims
 from verification.identity.model import IdentityTraits
 from verification.identity.rniv import IdentityStatus, assess_vigilance
 from verification.relying_party.integration import (
@@ -54,6 +54,11 @@ TABLE_CASES = [
     (S.SUBSTANTIAL_WITH_INS, V, A.UPDATE_AND_UPGRADE, Q),
     (S.SUBSTANTIAL_WITH_INS, P, A.UPDATE_AND_UPGRADE, Q),
     (S.SUBSTANTIAL_WITH_INS, None, A.CREATE, Q),
+    (S.REMOTE_UNVALIDATED, Q, A.FOUND_AS_IS, Q),
+    (S.REMOTE_UNVALIDATED, R, A.FOUND_AS_IS, R),
+    (S.REMOTE_UNVALIDATED, V, A.FOUND_AS_IS, V),
+    (S.REMOTE_UNVALIDATED, P, A.FOUND_AS_IS, P),
+    (S.REMOTE_UNVALIDATED, None, A.CREATE, P),
 ]
 
 
@@ -110,11 +115,11 @@ def test_equal_traits_need_no_update() -> None:
     assert integrate_transmitted(S.FRANCECONNECT, TRANSMITTED, _local(P, TRANSMITTED)).kind is A.FOUND_AS_IS
 
 
-def _assertion(ins: IdentityTraits | None) -> dict:
-    traits = make_traits()
+def _assertion(ins: IdentityTraits | None, **changes: object) -> dict:
+    traits = make_traits(**changes)
     return build_assertion_claims(
         issuer="https://idv.example.test", subject="s", audience="rp", enrollment_id="e", identity=traits,
-        document=make_document(), checks=[], vigilance=assess_vigilance(traits, ins),
+        document=make_document(), checks=[], field_sources={}, vigilance=assess_vigilance(traits, ins),
         verified_at=datetime(2026, 3, 2, tzinfo=UTC), lifetime=timedelta(minutes=15), jti="j",
     )
 
@@ -134,6 +139,15 @@ def test_confirmed_ins_traits_make_case_5_only_when_the_tool_holds_the_ins() -> 
     assert integrate(confirmed, _local(V, TRANSMITTED), ins_held=True).status is Q
     assert integrate(confirmed, _local(V, TRANSMITTED), ins_held=False).status is V
     assert integrate(confirmed, None, ins_held=True).status is Q
+
+
+def test_our_provisional_assertion_creates_a_provisional_identity_and_upgrades_nothing() -> None:
+    provisional = _assertion(make_traits(), birth_place_code=None)
+    assert provisional[RNIV_CLAIM]["status"] == "PROV"
+    created = integrate(provisional, None, ins_held=True)
+    assert (created.source, created.kind, created.status) == (S.REMOTE_UNVALIDATED, A.CREATE, P)
+    for status in (P, R, V, Q):
+        assert integrate(provisional, _local(status, TRANSMITTED), ins_held=True).status is status
 
 
 def test_unconfirmed_ins_traits_stay_case_3() -> None:

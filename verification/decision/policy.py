@@ -52,6 +52,7 @@ class Policy:
     liveness_min_score: ScoreRule
     liveness: LivenessThresholds
     resubmit_reasons: frozenset[str]
+    review_reasons: frozenset[str]  # reason codes of a failed check that a human reviews instead of a rejection
     user_visible_reasons: frozenset[str]
 
     @classmethod
@@ -75,6 +76,7 @@ class Policy:
             liveness_min_score=ScoreRule(float(liveness["min_score"]), float(liveness["auto_margin"])),
             liveness=_overridden(LivenessThresholds(), liveness.get("thresholds")),
             resubmit_reasons=frozenset(data.get("resubmit_reasons", ())),
+            review_reasons=frozenset(data.get("review_reasons", ())),
             user_visible_reasons=frozenset(data.get("user_visible_reasons", ())),
         )
 

@@ -18,9 +18,10 @@ from verification.common.outcome import CheckStatus
 from verification.decision.rules import CheckName, CheckSummary
 from verification.document.fields import DocumentFields
 from verification.document.mrz.fields import MrzFields
+from verification.identity.traits import TraitsComparison
 
 # The stored shape of each check's details; a loader refuses a version newer than its own.
-SCHEMA_VERSION = 2  # 2: the document check stores identity_fields
+SCHEMA_VERSION = 2  # 2: the document check stores identity_fields; the traits check appears
 
 
 def stored_details(details: Mapping[str, Any]) -> dict[str, Any]:
@@ -111,7 +112,25 @@ class LivenessRecord(CheckRecord):
                    pad=dict(details.get("pad") or {}))
 
 
-_LOADERS = {record.name: record.from_stored for record in (DocumentRecord, FaceMatchRecord, LivenessRecord)}
+def _comparison(data: Mapping[str, Any] | None) -> TraitsComparison | None:
+    return None if data is None else TraitsComparison.from_dict(dict(data))
+
+
+@dataclass(frozen=True)
+class TraitsRecord(CheckRecord):
+    name: ClassVar[CheckName] = CheckName.TRAITS
+    declared: TraitsComparison | None  # the document's confirmed traits against the declared ones, if any
+    ins: TraitsComparison | None  # and against the INS traits, if any
+
+    @classmethod
+    def from_stored(cls, status: str, score: float | None, reasons: Sequence[str],
+                    details: Mapping[str, Any]) -> TraitsRecord:
+        return cls(**_common(status, score, reasons, details), declared=_comparison(details.get("declared")),
+                   ins=_comparison(details.get("ins")))
+
+
+_LOADERS = {record.name: record.from_stored
+            for record in (DocumentRecord, FaceMatchRecord, LivenessRecord, TraitsRecord)}
 
 
 def load_check(name: CheckName, status: str, score: float | None, reasons: Sequence[str],

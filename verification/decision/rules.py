@@ -18,6 +18,7 @@ class CheckName(StrEnum):
     DOCUMENT = "document"
     LIVENESS = "liveness"
     FACE_MATCH = "face_match"
+    TRAITS = "traits"  # declared and INS traits against the document's (verification.identity.traits_check)
 
 
 class Outcome(StrEnum):
@@ -69,7 +70,16 @@ class Decision:
         return tuple(r for r in self.reasons if r in policy.user_visible_reasons)
 
 
+def _code(reason: str) -> str:
+    """A reason's code: "declared_traits_mismatch:birth_name" -> "declared_traits_mismatch"."""
+    return reason.partition(":")[0]
+
+
 def decide(checks: Sequence[CheckSummary], policy: Policy, resubmissions: int) -> Decision:
+    """A failed check rejects, unless each of its reasons is one the person can fix (`resubmit_reasons`: a
+    capped retake) or one the policy leaves to a human (`review_reasons`); a doubtful check asks for a
+    retake when every problem is fixable, and goes to review otherwise."""
+
     def result(outcome: Outcome, verdict: Verdict, reasons: Sequence[str]) -> Decision:
         return Decision(outcome, verdict, tuple(dict.fromkeys(reasons)), policy.name, policy.version)
 
@@ -81,7 +91,8 @@ def decide(checks: Sequence[CheckSummary], policy: Policy, resubmissions: int) -
     failed = [c for c in checks if c.status is CheckStatus.FAIL]
     doubtful = [c for c in checks if c.status is CheckStatus.INCONCLUSIVE]
     problem_reasons = [r for c in failed + doubtful for r in c.reasons]
-    if failed and any(r not in policy.resubmit_reasons for c in failed for r in c.reasons or ("unspecified",)):
+    settled_by = policy.resubmit_reasons | policy.review_reasons
+    if failed and any(_code(r) not in settled_by for c in failed for r in c.reasons or ("unspecified",)):
         return result(Outcome.REJECTED, Verdict.REJECT, problem_reasons)
     if problem_reasons and all(r in policy.resubmit_reasons for r in problem_reasons):
         if resubmissions < policy.max_resubmissions:

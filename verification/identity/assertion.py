@@ -5,23 +5,31 @@ Choices (stable: relying parties code against them):
   OIDC4IDA registry identifier for identities attested under the eIDAS regulation (PVID is France's
   certification scheme for remote verification at eIDAS level substantial), `assurance_level` =
   `substantial`; `verification_process` and the top-level `txn` (RFC 8417) are the enrollment id.
-- `claims` carry the document's traits in the RNIV display form (upper case, no diacritics, hyphens and
-  apostrophes kept): `family_name` and `birth_family_name` are both the birth name (documents give the
-  birth name; a usage name is not verified), `given_name` and `birth_given_name` the birth first names
-  joined by spaces, `gender` male/female (absent when the document leaves it unspecified).
+- `claims` carry the document's confirmed traits only, in the RNIV display form (upper case; diacritics,
+  hyphens and apostrophes kept where the visual zone confirmed the name as printed): `family_name` and
+  `birth_family_name` are both the birth name (documents give the birth name; a usage name is not
+  verified), `given_name` and `birth_given_name` the birth first names joined by spaces, `gender`
+  male/female (absent when the document leaves it unspecified).
 - `RNIV_CLAIM` (`urn:idv:rniv`, a private claim name in the issuer's own URN space) holds the
   identity-vigilance outcome: status, ins_traits_confirmed, discrepancies and the strict traits with the
-  given names as a list and the INSEE birth place code, which OIDC claims cannot carry exactly.
+  given names as a list and the INSEE birth place code, which OIDC claims cannot carry exactly;
+  `unconfirmed_traits` names the strict traits the document did not confirm (the identity is then PROV).
+- The document evidence carries `field_sources`: each delivered field (verification.document.fields names)
+  with where it was confirmed (`mrz`, `viz`, `mrz+viz`, `reviewer`). OIDC4IDA's evidence has no member for
+  per-claim provenance; it lets an issuer add members to an evidence object, which relying parties ignore
+  when unknown, and the evidence is where the claims' origin belongs: the sources are of the fields this
+  document established, beside its `check_details` (a reviewer's source goes with the `pvr` check there).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from verification.document.fields import FieldSource
 from verification.identity.model import DocumentFacts, IdentityTraits, Sex
 from verification.identity.rniv import IdentityVigilance
 from verification.identity.traits import display_traits
@@ -121,6 +129,7 @@ def build_assertion_claims(
     identity: IdentityTraits,
     document: DocumentFacts,
     checks: Sequence[CheckDetail],
+    field_sources: Mapping[str, FieldSource],
     vigilance: IdentityVigilance,
     verified_at: datetime,
     lifetime: timedelta,
@@ -158,6 +167,7 @@ def build_assertion_claims(
                         "type": "document",
                         "check_details": [check.to_dict() for check in checks],
                         "document_details": _document_details(document),
+                        "field_sources": {name: source.value for name, source in sorted(field_sources.items())},
                     }
                 ],
             },

@@ -82,6 +82,18 @@ class IdentityTraits:
 
 
 @dataclass(frozen=True)
+class KnownTraits:
+    """The strict traits as far as a document confirmed them: a trait it left unconfirmed is None (or no
+    given names), and is neither compared nor transmitted."""
+
+    birth_name: str | None = None
+    given_names: tuple[str, ...] = ()
+    birth_date: date | None = None
+    sex: Sex | None = None
+    birth_place_code: str | None = None
+
+
+@dataclass(frozen=True)
 class DocumentFacts:
     """What the identity document itself says about itself (evidence details of the assertion)."""
 

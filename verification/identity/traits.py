@@ -1,9 +1,10 @@
 """Identity traits normalised and compared the RNIV way.
 
-Normalisation: upper case, no diacritics (NFKD, combining marks dropped, ligatures spelled out).
-Two forms exist: the *display* form keeps hyphens, apostrophes and single spaces (what is transmitted),
-the *comparison* form drops them too, because the RNIV ignores hyphens and apostrophes when comparing
-traits, and MRZs turn both into fillers that readers render as spaces.
+Two forms exist: the *display* form (what is transmitted) is upper case with the diacritics, hyphens,
+apostrophes and single spaces of the name as printed (the RNIV keeps them where the document shows them);
+the *comparison* form also drops diacritics (NFKD, combining marks dropped, ligatures spelled out),
+hyphens, apostrophes and spaces, because the RNIV ignores them when comparing traits, and MRZs turn them
+into plain letters and fillers that readers render as spaces.
 
 Whether a difference is minor or major is the facility's identity-vigilance procedure, not a rule of
 this code: it comes in as `DiscrepancyRules`. `DEFAULT_RULES` is only a default, a starting point that a
@@ -23,10 +24,10 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from verification.identity.model import IdentityTraits
+from verification.identity.model import IdentityTraits, KnownTraits
 
 # Letters NFKD leaves whole; spelled out the way French civil status and the MRZ (ICAO 9303) do.
-_SPELLED_OUT = str.maketrans({"Œ": "OE", "Æ": "AE", "ß": "SS", "Ø": "O", "Ł": "L", "Đ": "D", "Þ": "TH"})
+_SPELLED_OUT = str.maketrans({"Œ": "OE", "Æ": "AE", "ß": "SS", "Ø": "OE", "Ł": "L", "Đ": "D", "Þ": "TH"})
 # Typographic hyphens and apostrophes, written the plain way.
 _PLAIN_PUNCTUATION = str.maketrans({"‐": "-", "‑": "-", "–": "-", "’": "'", "ʼ": "'", "`": "'"})
 # What the RNIV ignores in comparisons: hyphens, apostrophes and spaces.
@@ -40,13 +41,13 @@ def _fold(text: str) -> str:
 
 
 def display_form(text: str) -> str:
-    """Upper case, no diacritics, hyphens and apostrophes kept, single spaces: 'Maëlis-Gaëlle' -> 'MAELIS-GAELLE'."""
-    return " ".join(_fold(text).translate(_PLAIN_PUNCTUATION).split())
+    """Upper case, diacritics, hyphens and apostrophes kept, single spaces: "Maëlis-Gaëlle" -> "MAËLIS-GAËLLE"."""
+    return " ".join(text.upper().translate(_PLAIN_PUNCTUATION).split())
 
 
 def comparison_form(text: str) -> str:
-    """The display form without hyphens, apostrophes or spaces: 'Maëlis-Gaëlle' -> 'MAELISGAELLE'."""
-    return display_form(text).translate(_IGNORED_IN_COMPARISON)
+    """No diacritics, hyphens, apostrophes or spaces: 'Maëlis-Gaëlle' -> 'MAELISGAELLE'."""
+    return _fold(display_form(text)).translate(_IGNORED_IN_COMPARISON)
 
 
 def display_traits(traits: IdentityTraits) -> IdentityTraits:
@@ -128,6 +129,10 @@ class FieldComparison:
             "other_value": self.other_value,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FieldComparison:
+        return cls(TraitField(data["field"]), Severity(data["severity"]), data["document_value"], data["other_value"])
+
 
 @dataclass(frozen=True)
 class TraitsComparison:
@@ -146,6 +151,10 @@ class TraitsComparison:
 
     def to_dict(self) -> dict[str, Any]:
         return {"overall": self.overall.value, "fields": [f.to_dict() for f in self.fields]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TraitsComparison:
+        return cls(tuple(FieldComparison.from_dict(f) for f in data["fields"]))
 
 
 def _name_severity(a: str, b: str, rules: DiscrepancyRules) -> Severity:
@@ -197,24 +206,31 @@ def _given_names(
 
 
 def compare_traits(
-    document: IdentityTraits, other: IdentityTraits, rules: DiscrepancyRules = DEFAULT_RULES
+    document: IdentityTraits | KnownTraits, other: IdentityTraits | KnownTraits, rules: DiscrepancyRules = DEFAULT_RULES
 ) -> TraitsComparison:
     """Compare the document's traits with declared or INS traits, field by field.
 
-    The birth place code is compared only when both sides give one.
+    A trait is compared only when both sides give it (KnownTraits leaves out what a document did not confirm).
     """
-    doc_name, other_name = comparison_form(document.birth_name), comparison_form(other.birth_name)
-    fields = [
-        FieldComparison(TraitField.BIRTH_NAME, _name_severity(doc_name, other_name, rules), doc_name, other_name),
-        *_given_names(document.given_names, other.given_names, rules),
-        _exact(
-            TraitField.BIRTH_DATE,
-            document.birth_date.isoformat(),
-            other.birth_date.isoformat(),
-            rules.birth_date_difference,
-        ),
-        _exact(TraitField.SEX, document.sex.value, other.sex.value, rules.sex_difference),
-    ]
+    fields: list[FieldComparison] = []
+    if document.birth_name and other.birth_name:
+        doc_name, other_name = comparison_form(document.birth_name), comparison_form(other.birth_name)
+        fields.append(
+            FieldComparison(TraitField.BIRTH_NAME, _name_severity(doc_name, other_name, rules), doc_name, other_name)
+        )
+    if document.given_names and other.given_names:
+        fields += _given_names(document.given_names, other.given_names, rules)
+    if document.birth_date and other.birth_date:
+        fields.append(
+            _exact(
+                TraitField.BIRTH_DATE,
+                document.birth_date.isoformat(),
+                other.birth_date.isoformat(),
+                rules.birth_date_difference,
+            )
+        )
+    if document.sex and other.sex:
+        fields.append(_exact(TraitField.SEX, document.sex.value, other.sex.value, rules.sex_difference))
     if document.birth_place_code and other.birth_place_code:
         fields.append(
             _exact(

@@ -19,7 +19,7 @@ from typing import Any
 
 from verification.identity.assertion import RNIV_CLAIM
 from verification.identity.model import DocumentType, IdentityTraits, Sex
-from verification.identity.rniv import IdentityVigilance
+from verification.identity.rniv import IdentityStatus, IdentityVigilance
 from verification.identity.traits import display_traits
 
 FR_CORE = "https://hl7.fr/ig/fhir/core"
@@ -47,21 +47,23 @@ _GENDER = {Sex.MALE: "male", Sex.FEMALE: "female", Sex.UNSPECIFIED: "unknown"}
 
 
 def _reliability(status: str, document_type: DocumentType, validated_on: date) -> dict[str, Any]:
+    """The status, and for a validated identity (not a PROV one: a strict trait unconfirmed) how and when."""
     mode_code, mode_display = _VALIDATION_MODE[document_type]
-    return {
-        "url": IDENTITY_RELIABILITY_URL,
-        "extension": [
-            {
-                "url": "identityStatus",
-                "valueCoding": {"system": IDENTITY_STATUS_SYSTEM, "code": status, "display": _STATUS_DISPLAY[status]},
-            },
+    extensions: list[dict[str, Any]] = [
+        {
+            "url": "identityStatus",
+            "valueCoding": {"system": IDENTITY_STATUS_SYSTEM, "code": status, "display": _STATUS_DISPLAY[status]},
+        }
+    ]
+    if IdentityStatus(status).document_checked:
+        extensions += [
             {"url": "validationDate", "valueDate": validated_on.isoformat()},
             {
                 "url": "validationMode",
                 "valueCoding": {"system": VALIDATION_MODE_SYSTEM, "code": mode_code, "display": mode_display},
             },
-        ],
-    }
+        ]
+    return {"url": IDENTITY_RELIABILITY_URL, "extension": extensions}
 
 
 def _birth_place(traits: IdentityTraits) -> dict[str, Any] | None:

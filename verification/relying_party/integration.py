@@ -12,8 +12,11 @@ the "always" rules are applied around it by `integrate_transmitted`:
 
 Our assertion is case 3 (remote verification, VALI). It is case 5 when the INS traits the procedure tool
 gave at enrollment were confirmed on the document *and* the tool holds that INS (`ins_held`): only then
-may the identity become QUAL. Matching a transmitted identity to a local record (strict traits plus a
-complementary trait, never merging two people) is the caller's job: `local` is its result.
+may the identity become QUAL. An assertion whose document did not confirm every strict trait is
+transmitted PROV: outside the sheet's five cases, it creates a provisional identity and changes nothing
+that exists (`REMOTE_UNVALIDATED`), the desk validating it. Matching a transmitted identity to a local
+record (strict traits plus a complementary trait, never merging two people) is the caller's job: `local`
+is its result.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ class IdentitySource(StrEnum):
     REMOTE_VERIFICATION = "remote_verification"  # 3: PVID at eIDAS substantial, VALI
     FRANCECONNECT_PLUS = "franceconnect_plus"  # 4: VALI, traits conform to the national bases
     SUBSTANTIAL_WITH_INS = "substantial_with_ins"  # 5: substantial identification + INS, QUAL
+    REMOTE_UNVALIDATED = "remote_unvalidated"  # our PROV: a strict trait the document did not confirm
 
 
 class ActionKind(StrEnum):
@@ -92,6 +96,12 @@ RNIV_TABLE: Mapping[tuple[IdentitySource, IdentityStatus | None], Cell] = {
     (IdentitySource.SUBSTANTIAL_WITH_INS, _V): Cell(_Q, update_traits=True),
     (IdentitySource.SUBSTANTIAL_WITH_INS, _P): Cell(_Q, update_traits=True),
     (IdentitySource.SUBSTANTIAL_WITH_INS, None): Cell(_Q),
+    # Not in the sheet: our PROV (remote verification that left a strict trait unconfirmed) upgrades nothing.
+    (IdentitySource.REMOTE_UNVALIDATED, _Q): _KEEP,
+    (IdentitySource.REMOTE_UNVALIDATED, _R): _KEEP,
+    (IdentitySource.REMOTE_UNVALIDATED, _V): _KEEP,
+    (IdentitySource.REMOTE_UNVALIDATED, _P): _KEEP,
+    (IdentitySource.REMOTE_UNVALIDATED, None): Cell(_P),
 }
 
 
@@ -171,13 +181,14 @@ def integrate(
     traits this makes the case 5 (QUAL); otherwise it is case 3 (VALI).
     """
     rniv = assertion_claims[RNIV_CLAIM]
-    if rniv["status"] != IdentityStatus.VALI:
-        raise ValueError(f"unexpected transmitted status {rniv['status']!r}: remote verification transmits VALI")
+    if rniv["status"] not in (IdentityStatus.VALI, IdentityStatus.PROV):
+        raise ValueError(f"unexpected transmitted status {rniv['status']!r}: we transmit VALI or PROV")
     traits = IdentityTraits.from_dict(rniv["traits"])
-    source = (
-        IdentitySource.SUBSTANTIAL_WITH_INS
-        if rniv["ins_traits_confirmed"] and ins_held
-        else IdentitySource.REMOTE_VERIFICATION
-    )
+    if rniv["status"] == IdentityStatus.PROV:
+        source = IdentitySource.REMOTE_UNVALIDATED
+    elif rniv["ins_traits_confirmed"] and ins_held:
+        source = IdentitySource.SUBSTANTIAL_WITH_INS
+    else:
+        source = IdentitySource.REMOTE_VERIFICATION
     return integrate_transmitted(source, traits, local, rules)
 

@@ -13,9 +13,11 @@ from storage.runtime import Runtime
 from verification.decision import rules
 from verification.decision.policy import Policy, load_policy
 from verification.decision.rules import Outcome, decide
+from verification.document.fields import DocumentFields
 from verification.enrollment.lifecycle import Status
 from workers.services.lifecycle import transition
 from workers.services.results import check_record
+from workers.services.traits import run_traits_check
 
 AUTOMATED = "automated"  # decided_by of the pipeline's decisions; a reviewer's carry the reviewer's username
 OUTCOME_STATUS = {
@@ -28,14 +30,15 @@ FINAL_OUTCOMES = frozenset({Outcome.APPROVED, Outcome.REJECTED})
 
 
 def record_decision(session: Session, enrollment: Enrollment, decision: rules.Decision, policy: Policy,
-                    decided_by: str, now: datetime) -> None:
-    """A decision's Decision row and the enrollment's transition to its outcome's status (the relying party's
-    event queued with it), in the caller's unit of work."""
+                    decided_by: str, now: datetime, identity_fields: DocumentFields | None = None) -> None:
+    """A decision's Decision row (with the fields a reviewer confirmed, if any) and the enrollment's transition
+    to its outcome's status (the relying party's event queued with it), in the caller's unit of work."""
     Decisions(session).add(Decision(
         enrollment_id=enrollment.id, outcome=decision.outcome.value, reasons=list(decision.reasons),
         user_reasons=list(decision.user_reasons(policy)), policy_name=decision.policy_name,
         policy_version=decision.policy_version, decided_by=decided_by, verdict=decision.verdict.value,
-        final=decision.outcome in FINAL_OUTCOMES, decided_at=now))
+        final=decision.outcome in FINAL_OUTCOMES, decided_at=now,
+        identity_fields=None if identity_fields is None else identity_fields.to_dict()))
     by = AUTOMATED if decided_by == AUTOMATED else "reviewer"
     transition(session, enrollment, OUTCOME_STATUS[decision.outcome], f"{by} decision: {decision.outcome}", now)
 
@@ -48,6 +51,7 @@ def run_decision(runtime: Runtime, enrollment_id: str) -> None:
             return  # decided already (a duplicate delivery) or no longer ours to decide
         policy = load_policy(enrollment.policy_name)
         resubmissions = sum(d.outcome == Outcome.RESUBMIT for d in Decisions(session).of_enrollment(enrollment_id))
+        run_traits_check(session, enrollment, now)
         checks = [check_record(row).summary() for row in CheckResults(session).of_enrollment(enrollment_id)]
         decision = decide(checks, policy, resubmissions)
         record_decision(session, enrollment, decision, policy, AUTOMATED, now)

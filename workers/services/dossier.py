@@ -168,7 +168,8 @@ def _evidence(session: Session, store: EvidenceStore, enrollment: Enrollment) ->
         yield _record(Role.DECISION, f"decision-{decision.id}", {
             "outcome": decision.outcome, "reasons": decision.reasons, "user_reasons": decision.user_reasons,
             "policy": f"{decision.policy_name}@{decision.policy_version}", "decided_by": decision.decided_by,
-            "verdict": decision.verdict, "final": decision.final, "decided_at": decision.decided_at})
+            "verdict": decision.verdict, "final": decision.final, "decided_at": decision.decided_at,
+            "identity_fields": decision.identity_fields})
     for action in ReviewTrail(session).of_enrollment(enrollment_id):
         yield _record(Role.REVIEW_ACTION, f"review-action-{action.id}", {
             "operator_id": action.operator_id, "action": action.action, "detail": action.detail, "at": action.at})

@@ -9,13 +9,14 @@ from typing import Any, Protocol
 
 import cv2
 from cv2.typing import MatLike
+from sqlalchemy.orm import Session
 
 from storage.enrollments.models import CheckResult
 from storage.enrollments.repositories import CheckResults
 from storage.evidence.layout import DerivedImage, derived_key
 from storage.runtime import Runtime
 from verification.common.outcome import CheckStatus
-from verification.decision.records import CheckRecord, load_check, stored_details
+from verification.decision.records import CheckRecord, DocumentRecord, load_check, stored_details
 from verification.decision.rules import CheckName
 
 
@@ -34,9 +35,14 @@ class CheckResultLike(Protocol):
 
 def save_check(runtime: Runtime, enrollment_id: str, name: CheckName, result: CheckResultLike) -> None:
     with runtime.database.session() as session:
-        CheckResults(session).upsert(enrollment_id, name, status=result.status.value, score=result.score,
-                                     reasons=list(result.reasons), details=stored_details(result.to_dict()),
-                                     at=datetime.now(UTC))
+        record_check(session, enrollment_id, name, result, datetime.now(UTC))
+
+
+def record_check(session: Session, enrollment_id: str, name: CheckName, result: CheckResultLike,
+                 now: datetime) -> None:
+    """A check's result stored in the caller's unit of work."""
+    CheckResults(session).upsert(enrollment_id, name, status=result.status.value, score=result.score,
+                                 reasons=list(result.reasons), details=stored_details(result.to_dict()), at=now)
 
 
 def save_failure(runtime: Runtime, enrollment_id: str, name: CheckName, status: CheckStatus, reason: str,
@@ -50,6 +56,13 @@ def save_failure(runtime: Runtime, enrollment_id: str, name: CheckName, status: 
 def check_record(row: CheckResult) -> CheckRecord:
     """A stored check result as its check's typed record."""
     return load_check(CheckName(row.check), row.status, row.score, row.reasons, row.details)
+
+
+def document_record(session: Session, enrollment_id: str) -> DocumentRecord | None:
+    """The document check's stored result; None when it stored none (or only a row of another shape)."""
+    row = next((r for r in CheckResults(session).of_enrollment(enrollment_id) if r.check == CheckName.DOCUMENT), None)
+    record = None if row is None else check_record(row)
+    return record if isinstance(record, DocumentRecord) else None
 
 
 def load_check_record(runtime: Runtime, enrollment_id: str, name: CheckName) -> CheckRecord | None:

@@ -6,7 +6,9 @@ Every function works in the caller's unit of work; the route commits, then enque
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -20,10 +22,13 @@ from storage.review.repositories import ReviewAssignments
 from verification.common.errors import CodedError
 from verification.decision import rules
 from verification.decision.policy import load_policy
-from verification.decision.review import ReviewReason, reason_fits
+from verification.decision.review import ReviewReason, reason_fits, reviewer_confirmed, unconfirmed_for_approval
 from verification.decision.rules import Outcome, Verdict, apply_review
+from verification.document.fields import DocumentFields
 from verification.enrollment.lifecycle import CaptureKind, Status
+from verification.identity.from_document import reviewed
 from workers.services.decision import AUTOMATED, record_decision
+from workers.services.results import document_record
 from workers.services.review_trail import ReviewActionKind, record_action
 
 PICK_TRIES = 3
@@ -89,15 +94,27 @@ def evidence_object(session: Session, enrollment_id: str, source: str, name: str
     raise CodedError("evidence_not_found", "No such evidence in this case.")
 
 
+def _require_confirmed(session: Session, enrollment_id: str, reviewer: DocumentFields) -> None:
+    """An approval needs every field the assertion carries confirmed, by the document or by the reviewer."""
+    document = document_record(session, enrollment_id)
+    fields = reviewed(document.identity_fields if document else DocumentFields({}), reviewer)
+    missing = unconfirmed_for_approval(fields, document.fields if document else None)
+    if missing:
+        raise CodedError("fields_unconfirmed", {"fields": [name.value for name in missing]})
+
+
 def decide_case(session: Session, operator: Operator, enrollment_id: str, approve: bool, reason: ReviewReason,
-                comment: str, now: datetime) -> Outcome:
+                comment: str, now: datetime, fields: Mapping[str, Any] | None = None) -> Outcome:
     """The reviewer's word on their assigned case: apply_review over the automated decision, recorded as
-    every decision is (a final Decision row, the transition out of review, the webhook event queued: sent by
-    the caller after its commit), the assignment closed and the action in the trail."""
+    every decision is (a final Decision row with the fields the reviewer confirmed or corrected, the
+    transition out of review, the webhook event queued: sent by the caller after its commit), the assignment
+    closed and the action in the trail. An approval with a field the assertion needs that neither the
+    document nor the reviewer confirmed is refused (`fields_unconfirmed`, with the fields)."""
     comment = comment.strip()
     if not reason_fits(reason, approve) or not comment or len(comment) > MAX_COMMENT:
         raise CodedError("review_decision_invalid",
                          f"A decision needs a reason that fits it and a comment of 1 to {MAX_COMMENT} characters.")
+    confirmed = reviewer_confirmed(fields or {})
     enrollment, assignment = assigned_case(session, operator, enrollment_id, now, for_update=True)
     if enrollment.status != Status.REVIEW:
         raise CodedError("case_closed", f"This case is {enrollment.status} already.")
@@ -108,8 +125,14 @@ def decide_case(session: Session, operator: Operator, enrollment_id: str, approv
     automated = rules.Decision(Outcome(row.outcome), Verdict(row.verdict), tuple(row.reasons), row.policy_name,
                                row.policy_version)
     decision = apply_review(automated, approve, reason.value, policy)
-    record_decision(session, enrollment, decision, policy, operator.username, now)
+    if decision.outcome is Outcome.APPROVED:
+        _require_confirmed(session, enrollment_id, confirmed)
+    record_decision(session, enrollment, decision, policy, operator.username, now,
+                    confirmed if confirmed.fields else None)
     assignment.closed_at, assignment.closed_because = now, "decided"
-    record_action(session, operator, ReviewActionKind.DECIDE, now, enrollment_id,
-                  {"approve": approve, "outcome": decision.outcome.value, "reason": reason.value, "comment": comment})
+    detail: dict[str, Any] = {"approve": approve, "outcome": decision.outcome.value, "reason": reason.value,
+                              "comment": comment}
+    if confirmed.fields:  # which fields, not their values: the values are in the decision record
+        detail["fields"] = sorted(name.value for name, _ in confirmed)
+    record_action(session, operator, ReviewActionKind.DECIDE, now, enrollment_id, detail)
     return decision.outcome
