@@ -126,6 +126,15 @@ def _unreadable(reading: MrzReading, hints: Sequence[str]) -> bool:
     return bool(hints) or (reading.score or 0.0) < UNREADABLE_SCORE
 
 
+def _complete(reading: MrzReading) -> bool:
+    return reading.valid and not any(reading.field_confirmations.values())
+
+
+def _corroborated(readings: Sequence[MrzReading], index: int) -> MrzReading:
+    """Reading `index` confirmed by the other captures' readings (see confirmed_by)."""
+    return confirmed_by(readings[index], [r for i, r in enumerate(readings) if i != index])
+
+
 def check_document(images: Sequence[npt.NDArray[np.uint8]], policy: DocumentPolicy, today: date,
                    reader_options: ReaderOptions = DEFAULT_OPTIONS) -> DocumentCheckResult:
     """Read the MRZ from whichever image carries it (front/back), read the visual zone of every image,
@@ -135,20 +144,22 @@ def check_document(images: Sequence[npt.NDArray[np.uint8]], policy: DocumentPoli
     the person what to change, and the reviewer how the capture was. A capture problem the person can fix
     (an MRZ not found, unreadable, or invalid on a poor photo) is a retake; a field the assertion needs
     that no two sources confirmed makes the check doubtful, with a reason per field.
-    A reading one image leaves unconfirmed is confirmed by another image's agreeing reading.
+    A reading, or a field, one capture leaves unconfirmed is confirmed by another capture's agreeing
+    reading: the captures are read until a valid reading has every field confirmed.
     """
     portrait = locate_portrait(images)
     readings: list[MrzReading] = []
-    for image in images:
-        readings.append(confirmed_by(read_mrz(image, today=today, options=reader_options), readings))
-        if readings[-1].valid:
+    for image in images:  # until a valid reading has every field confirmed
+        readings.append(read_mrz(image, today=today, options=reader_options))
+        if any(_complete(_corroborated(readings, i)) for i in range(len(readings))):
             break
     quality = tuple(assess_quality(image, policy.quality, _regions(i, readings, portrait))
                     for i, image in enumerate(images))
     hints = list(dict.fromkeys(str(r) for q in quality for r in q.reasons))
     # The most trustworthy reading, the first of equals: valid, then unconfirmed, then read at all.
-    index = max(range(len(readings)), key=lambda i: _trust(readings[i]), default=None)
-    reading = None if index is None else readings[index]
+    corroborated = [_corroborated(readings, i) for i in range(len(readings))]
+    index = max(range(len(readings)), key=lambda i: _trust(corroborated[i]), default=None)
+    reading = None if index is None else corroborated[index]
     mrz = None if reading is None or reading.result is None else reading.result.fields
     visual = [read_viz(image, mrz, today) for image in images]
     if reading is None or reading.result is None or mrz is None:

@@ -2,7 +2,7 @@
 
 Glare is looked for where it does harm, the MRZ band and the portrait, when the check knows where they are:
 a reflection elsewhere on the card does not matter, and one over the MRZ defeats the reader though it
-covers a tiny share of the photo. A glare pixel is saturated AND well above the photo's median,
+covers a tiny share of the photo. A glare pixel is saturated AND well above its region's median,
 so the white margin of a scan or a white card background is not taken for a reflection. Where the check
 could not find the band or the portrait (glare may be why), the whole image is looked at.
 """
@@ -24,7 +24,7 @@ from verification.document.mrz.band import to_gray
 # Analysis width: blur and glare are compared across photos at one scale, whatever the camera.
 ANALYSIS_WIDTH = 1000
 GLARE_LEVEL = 250  # saturated
-GLARE_CONTRAST = 20  # grey levels above the image median: a reflection, not a white background
+GLARE_CONTRAST = 20  # grey levels above the region's median: a reflection, not a white background
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in image pixels
 
@@ -67,10 +67,12 @@ class ImageQuality:
 
 def glare_fraction(gray: npt.NDArray[np.uint8], box: Box | None = None) -> float:
     """Share of a region's pixels (the whole image without a box) that are reflections: saturated and well
-    above the image's median (see the module docstring)."""
-    level = max(GLARE_LEVEL, float(np.median(gray)) + GLARE_CONTRAST)
+    above the region's median (see the module docstring)."""
     region = gray if box is None else gray[max(0, box[1]) : box[3], max(0, box[0]) : box[2]]
-    return float(np.count_nonzero(region >= level)) / region.size if region.size else 0.0
+    if not region.size:
+        return 0.0
+    level = max(GLARE_LEVEL, float(np.median(region)) + GLARE_CONTRAST)
+    return float(np.count_nonzero(region >= level)) / region.size
 
 
 def assess_quality(image: npt.NDArray[np.uint8], thresholds: QualityThresholds,

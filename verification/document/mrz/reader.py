@@ -93,19 +93,20 @@ class MrzReading:
         }
 
 def confirmed_by(reading: MrzReading, others: Sequence[MrzReading]) -> MrzReading:
-    """An unconfirmed reading confirmed by another capture of the document (a second photo, another
-    video frame) whose valid reading agrees on every checked field: the agreement read_mrz looks for
-    within one image, from a capture with its own noise, blur and framing. Each field the two captures
-    read alike is confirmed too (see verification.document.mrz.agreement.agreeing_captures)."""
-    if not reading.unconfirmed or reading.result is None or reading.result.fields is None:
+    """A reading corroborated by other captures of the document (a second photo, other video frames)
+    whose valid readings agree with it on every checked field: captures with their own noise, blur and
+    framing. An unconfirmed reading (every check holds, one try said so) becomes valid, and each field the
+    captures read alike is confirmed (verification.document.mrz.agreement.agreeing_captures)."""
+    if reading.result is None or reading.result.fields is None or not (reading.valid or reading.unconfirmed):
         return reading
     content = checked_content(reading.result)
     for other in others:
         if (other.result is not None and other.result.valid and other.result.format is reading.result.format
                 and other.result.fields is not None and checked_content(other.result) == content):
             verdicts = agreeing_captures(reading.field_confirmations, reading.result.fields, other.result.fields)
-            return replace(reading, status=CheckStatus.PASS, reasons=(MrzReason.NAMES_UNVERIFIED,),
-                           field_confirmations=verdicts)
+            reading = replace(reading, field_confirmations=verdicts)
+            if reading.unconfirmed:
+                reading = replace(reading, status=CheckStatus.PASS, reasons=(MrzReason.NAMES_UNVERIFIED,))
     return reading
 
 
