@@ -1,0 +1,75 @@
+"""The printed text of a document image as words with their boxes, read by one tesseract model.
+
+Each model reads the whole image once (page segmentation on its own, dictionaries off: names are no
+French words): the labelled fields are then found in the words, not by reading each field's crop again,
+which keeps a document under the time budget of a check (every image of every check is read).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from verification.document.mrz.ocr import OcrLine, recognise
+
+PSM_AUTO = 3  # tesseract's own layout analysis: the labels and values of a card are blocks of lines
+# The longer side an image is brought to: the printed fields of a card filling the frame are then 25-40 px
+# high, where tesseract reads best; a smaller image is not enlarged past twice its size (no detail to gain).
+TARGET_SIDE = 1400
+MAX_UPSCALE = 2.0
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1
+    line: int  # the index of the text line it belongs to
+
+    @property
+    def height(self) -> int:
+        return self.box[3] - self.box[1]
+
+    @property
+    def centre_y(self) -> float:
+        return (self.box[1] + self.box[3]) / 2
+
+
+def prepare(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """The image in grey at the scale tesseract reads best (see TARGET_SIDE)."""
+    grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    scale = min(TARGET_SIDE / max(grey.shape), MAX_UPSCALE)
+    if abs(scale - 1) < 0.05:
+        return np.ascontiguousarray(grey)
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    resized: npt.NDArray[np.uint8] = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=interpolation)
+    return resized
+
+
+def read_words(grey: npt.NDArray[np.uint8], language: str) -> list[Word]:
+    """The words one model reads in the image, in reading order."""
+    lines = recognise(grey, psm=PSM_AUTO, whitelist="", language=language)
+    return [word for index, line in enumerate(lines) for word in _words(line, index)]
+
+
+def _words(line: OcrLine, index: int) -> list[Word]:
+    words: list[Word] = []
+    chars: list[str] = []
+    boxes: list[tuple[int, int, int, int]] = []
+    for symbol in line:
+        if symbol.word_start and chars:
+            words.append(_word(chars, boxes, index))
+            chars, boxes = [], []
+        if symbol.char.strip():
+            chars.append(symbol.char)
+            boxes.append(symbol.box)
+    if chars:
+        words.append(_word(chars, boxes, index))
+    return words
+
+
+def _word(chars: list[str], boxes: list[tuple[int, int, int, int]], index: int) -> Word:
+    box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+    return Word("".join(chars), box, index)
