@@ -1,0 +1,194 @@
+"""The fields of a visual zone found by their printed labels, in the words one OCR model read.
+
+French and EU documents print each field under or after a bilingual label: "NOM / Surname" above the
+surname on the 2021 card and the passport, "Nom : DAMBARD" on the 1988 card. A label is found in the words
+(leniently: it only says where to look), its value is the text right after it on its line or, failing
+that, the line just under it starting where the label starts. The value itself is then taken as read or
+not at all: parsed strictly for its field (a date that is exactly a date, a name of letters only...).
+This needs no MRZ, so it reads card fronts too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+
+from verification.document.fields import FieldName, FieldValue
+from verification.document.viz.dates import birth_date, parse_date
+from verification.document.viz.ocr import Word
+from verification.identity.traits import display_form, typo_distance
+
+
+@dataclass(frozen=True)
+class Label:
+    field: FieldName | None  # None: a label of a field not read here, which only ends other fields' values
+    key: str  # the label's letters, folded (see _key)
+    right_only: bool = False  # its value never stands under it (a title-like label, the 1988 card's "à")
+
+
+_LABELS = tuple(
+    Label(field, key) for field, keys in (
+        (FieldName.SURNAME, ("NOM", "NOMS", "SURNAME")),
+        (FieldName.GIVEN_NAMES, ("PRENOMS", "PRENOM", "PRENOMSGIVENNAMES", "GIVENNAMES")),
+        (FieldName.SEX, ("SEXE", "SEX")),
+        (FieldName.BIRTH_DATE, ("DATEDENAISS", "DATEDENAISSANCE", "DATEOFBIRTH", "NEELE", "NELE")),
+        (FieldName.BIRTH_PLACE, ("LIEUDENAISSANCE", "LIEUDENAISS", "PLACEOFBIRTH")),
+        (FieldName.DOCUMENT_NUMBER, ("NDUDOCUMENT", "DOCUMENTNO", "PASSEPORTN", "NDUPASSEPORT", "PASSPORTNO",
+                                     "CARDNO")),
+        (FieldName.EXPIRY_DATE, ("DATEDEXPIR", "DATEDEXPIRATION", "EXPIRYDATE", "DATEOFEXPIRY",
+                                 "CARTEVALABLEJUSQUAU", "VALABLEJUSQUAU")),
+        (None, ("NOMDUSAGE", "ALTERNATENAME", "NATIONALITE", "NATIONALITY", "SIGNATURE", "TAILLE", "HEIGHT",
+                "ADRESSE", "DELIVREELE", "DATEDEDELIVRANCE", "DATEOFISSUE", "AUTORITE", "AUTHORITY", "TYPE",
+                "CODEDUPAYS", "COUNTRYCODE", "CARTENATIONALEDIDENTITE", "IDENTITYCARD", "PASSEPORT", "PASSPORT")),
+    ) for key in keys
+) + (
+    Label(FieldName.DOCUMENT_NUMBER, "CARTENATIONALEDIDENTITEN", right_only=True),  # the 1988 card's title
+    Label(FieldName.BIRTH_PLACE, "A", right_only=True),  # the 1988 card: "à : LYON 4E ARRONDISSEMENT"
+)
+_MAX_LABEL_WORDS = 5
+_NAME = re.compile(r"[^\W\d_]+(?:[-' ][^\W\d_]+)*")  # letters, single hyphens, apostrophes or spaces between
+_PLACE = re.compile(r"[^\W\d_]+(?:[-' ][^\W\d_]+)*(?: \d{1,2}(?:E|ER|EME))?(?: ARRONDISSEMENT)?(?: \(?\d{2,3}\)?)?")
+_DOCUMENT_NUMBER = re.compile(r"(?=.*\d)[A-Z0-9]{6,14}")
+
+
+@dataclass(frozen=True)
+class _Hit:
+    label: Label
+    words: tuple[Word, ...]
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        return _union(self.words)
+
+
+def read_labelled(words: Sequence[Word], today: date) -> dict[FieldName, FieldValue]:
+    """The fields whose label and value this model read (the first readable value of each field)."""
+    parts = [part for word in words for part in _split(word)]
+    hits, label_words = _hits(parts)
+    out: dict[FieldName, FieldValue] = {}
+    for hit in hits:
+        field = hit.label.field
+        if field is None or field in out:
+            continue
+        for value_words in _values(hit, parts, label_words):
+            value = parse_value(field, " ".join(word.text for word in value_words), today)
+            if value is not None:
+                out[field] = value
+                break
+    return out
+
+
+def parse_value(field: FieldName, text: str, today: date) -> FieldValue | None:
+    """A field's value in the text printed for it, or None when the text is not exactly such a value."""
+    text = re.sub(r"\s*([-'’])\s*", r"\1", " ".join(text.split())).replace("’", "'").strip(" :")
+    if field is FieldName.SURNAME:  # printed in capitals: a mixed-case word there is a label's translation
+        return text if _NAME.fullmatch(text) and text.isupper() else None
+    if field is FieldName.GIVEN_NAMES:
+        # Each name starts with a capital: a lower-case start is a first letter lost to the OCR ("isèle").
+        names = tuple(name.strip() for name in text.split(","))
+        return names if all(_NAME.fullmatch(name) and name[0].isupper() for name in names) else None
+    if field is FieldName.SEX:
+        return text if text in ("F", "M", "X") else None
+    if field is FieldName.DOCUMENT_NUMBER:
+        return text if _DOCUMENT_NUMBER.fullmatch(text) else None
+    if field is FieldName.BIRTH_PLACE:
+        return text if _PLACE.fullmatch(text) and text.isupper() else None
+    if field is FieldName.BIRTH_DATE:
+        born = birth_date(text, today)
+        return born.isoformat() if born else None
+    if field is FieldName.EXPIRY_DATE:
+        expiry = parse_date(text)
+        return expiry.isoformat() if expiry else None
+    return None
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "", display_form(text))
+
+
+def _split(word: Word) -> list[Word]:
+    """A word glued to its label's translation ("NOM/Surname") as two, the slash starting the second."""
+    head, slash, tail = word.text.partition("/")
+    if not slash or not head or not tail:
+        return [word]
+    x0, y0, x1, y1 = word.box
+    cut = x0 + (x1 - x0) * len(head) // len(word.text)
+    return [replace(word, text=head, box=(x0, y0, cut, y1)), replace(word, text="/" + tail, box=(cut, y0, x1, y1))]
+
+
+def _matches(key: str, label: Label) -> bool:
+    if len(label.key) < 6:
+        return key == label.key
+    return typo_distance(key, label.key) <= 1 + len(label.key) // 12
+
+
+def _hits(words: Sequence[Word]) -> tuple[list[_Hit], set[Word]]:
+    """Labels found on each line (the longest first), and every word that belongs to a label: the label's
+    own and its translation after a slash, up to the next label on the line."""
+    hits: list[_Hit] = []
+    label_words: set[Word] = set()
+    lines: dict[int, list[Word]] = {}
+    for word in words:
+        lines.setdefault(word.line, []).append(word)
+    for line in lines.values():
+        i = 0
+        line_hits: list[tuple[int, int, Label]] = []
+        while i < len(line):
+            found = next(((j, label) for j in range(min(len(line), i + _MAX_LABEL_WORDS), i, -1)
+                          for label in _LABELS if _matches("".join(_key(w.text) for w in line[i:j]), label)), None)
+            if found is None or (found[1].key == "A" and i > 0):  # "à" starts its line
+                i += 1
+                continue
+            line_hits.append((i, found[0], found[1]))
+            i = found[0]
+        for n, (start, end, label) in enumerate(line_hits):
+            stop = line_hits[n + 1][0] if n + 1 < len(line_hits) else len(line)
+            if end < stop and line[end].text.startswith("/"):
+                end = _translation_end(line, end, stop)
+            hits.append(_Hit(label, tuple(line[start:end])))
+            label_words.update(line[start:end])
+    return hits, label_words
+
+
+def _translation_end(line: Sequence[Word], start: int, stop: int) -> int:
+    """Where a label's translation ends: the next label, or a gap wider than twice the text's height."""
+    end = start + 1
+    while end < stop and line[end].box[0] - line[end - 1].box[2] <= 2 * line[end - 1].height:
+        end += 1
+    return end
+
+
+def _values(hit: _Hit, words: Sequence[Word], label_words: set[Word]) -> list[list[Word]]:
+    """The candidate values of a label: the words after it on its line, then the line under it."""
+    x0, y0, x1, y1 = hit.box
+    height = max(y1 - y0, 1)
+    candidates: list[list[Word]] = []
+    after = sorted((w for w in words if w not in label_words and w.box[0] >= x1 - height // 2
+                    and abs(w.centre_y - (y0 + y1) / 2) < height * 0.6), key=lambda w: w.box[0])
+    if after and after[0].box[0] - x1 <= 4 * height:
+        candidates.append(_run(after, label_words))
+    if not hit.label.right_only:
+        under = [w for w in words if w not in label_words and abs(w.box[0] - x0) <= 2 * height
+                 and w.box[1] > (y0 + y1) / 2 and w.centre_y - y1 < 3 * height]
+        for first in sorted(under, key=lambda w: w.box[1]):  # a speck read as a character may come first
+            row = sorted((w for w in words if w.box[0] >= first.box[0]
+                          and abs(w.centre_y - first.centre_y) < first.height * 0.6), key=lambda w: w.box[0])
+            candidates.append(_run(row, label_words))
+    return candidates
+
+
+def _run(row: Sequence[Word], label_words: set[Word]) -> list[Word]:
+    """The words of a value: from the first, rightwards while the gaps stay within the text's spacing."""
+    run = [row[0]]
+    for word in row[1:]:
+        if word in label_words or word.box[0] - run[-1].box[2] > 1.5 * max(run[-1].height, word.height):
+            break
+        run.append(word)
+    return run
+
+
+def _union(words: Sequence[Word]) -> tuple[int, int, int, int]:
+    return (min(w.box[0] for w in words), min(w.box[1] for w in words),
+            max(w.box[2] for w in words), max(w.box[3] for w in words))
