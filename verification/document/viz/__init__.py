@@ -90,8 +90,11 @@ def _confirm(name: FieldName, readings: Sequence[dict[FieldName, FieldValue]]) -
 def _same(name: FieldName, a: FieldValue, b: FieldValue) -> bool:
     if name not in _PRINTED_FORM:
         return a == b
-    parts_a, parts_b = ((a,), (b,)) if isinstance(a, str) else (a, b)
-    return [display_form(p) for p in parts_a] == [display_form(p) for p in parts_b]
+    return [display_form(p) for p in _parts(a)] == [display_form(p) for p in _parts(b)]
+
+
+def _parts(value: FieldValue) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else value
 
 
 def _find_printed(words: Sequence[Word], target: str) -> str | None:

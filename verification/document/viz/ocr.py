@@ -44,8 +44,7 @@ def prepare(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     if abs(scale - 1) < 0.05:
         return np.ascontiguousarray(grey)
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
-    resized: npt.NDArray[np.uint8] = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=interpolation)
-    return resized
+    return np.asarray(cv2.resize(grey, None, fx=scale, fy=scale, interpolation=interpolation), dtype=np.uint8)
 
 
 def read_words(grey: npt.NDArray[np.uint8], language: str) -> list[Word]:
