@@ -48,6 +48,12 @@ _LABELS = tuple(
     Label(FieldName.BIRTH_PLACE, "A", right_only=True),  # the 1988 card: "à : LYON 4E ARRONDISSEMENT"
 )
 _MAX_LABEL_WORDS = 5
+# The words of labels, long enough not to be names too: a value made of one is a label misplaced ("Given").
+_LABEL_VOCABULARY = frozenset({
+    "NOM", "NOMS", "SURNAME", "PRENOM", "PRENOMS", "GIVEN", "NAMES", "SEXE", "DATE", "NAISS", "NAISSANCE", "BIRTH",
+    "LIEU", "PLACE", "DOCUMENT", "EXPIR", "EXPIRY", "USAGE", "DUSAGE", "ALTERNATE", "NAME", "NATIONALITE",
+    "NATIONALITY", "SIGNATURE", "CARTE", "NATIONALE", "IDENTITE", "IDENTITY", "CARD", "PASSEPORT", "PASSPORT",
+})
 _NAME = re.compile(r"[^\W\d_]+(?:[-' ][^\W\d_]+)*")  # letters, single hyphens, apostrophes or spaces between
 _PLACE = re.compile(r"[^\W\d_]+(?:[-' ][^\W\d_]+)*(?: \d{1,2}(?:E|ER|EME))?(?: ARRONDISSEMENT)?(?: \(?\d{2,3}\)?)?")
 _DOCUMENT_NUMBER = re.compile(r"(?=.*\d)[A-Z0-9]{6,14}")
@@ -83,6 +89,8 @@ def read_labelled(words: Sequence[Word], today: date) -> dict[FieldName, FieldVa
 def parse_value(field: FieldName, text: str, today: date) -> FieldValue | None:
     """A field's value in the text printed for it, or None when the text is not exactly such a value."""
     text = re.sub(r"\s*([-'’])\s*", r"\1", " ".join(text.split())).replace("’", "'").strip(" :")
+    if _is_label(text):
+        return None
     if field is FieldName.SURNAME:  # printed in capitals: a mixed-case word there is a label's translation
         return text if _NAME.fullmatch(text) and text.isupper() else None
     if field is FieldName.GIVEN_NAMES:
@@ -102,6 +110,13 @@ def parse_value(field: FieldName, text: str, today: date) -> FieldValue | None:
         expiry = parse_date(text)
         return expiry.isoformat() if expiry else None
     return None
+
+
+def _is_label(text: str) -> bool:
+    """Whether a value is a label's text: a label in full, or one of its words."""
+    key = _key(text)
+    return (any(_matches(key, label) for label in _LABELS if len(label.key) >= 4)
+            or any(_key(word) in _LABEL_VOCABULARY for word in re.split(r"[\s,/]+", text)))
 
 
 def _key(text: str) -> str:
