@@ -1,12 +1,15 @@
 """Reading the visual inspection zone (VIZ) of a document: the printed fields, each confirmed or not.
 
-The image is read once by each of two tesseract models, French and English: they misread different
-characters (the French model knows ë, ç and the apostrophe; the English one reads digits and capitals in
-its own way), so a field both read alike is unlikely to be a shared misreading. Each reading is parsed on
-its own (verification.document.viz.labelled: fields found by their printed labels, no MRZ needed), then:
-- both readings give the field and agree exactly (names and places in RNIV display form, which keeps
-  hyphens and apostrophes; dates and numbers as read): confirmed, source `viz`, the French model's text;
-- one reading only, or two that disagree: unconfirmed (single_reading), so that the field neither
+Two tesseract models read each field, French and English: they misread different characters (the French
+model knows ë, ç and the apostrophe; the English one reads digits and capitals in its own way), so a field
+both read alike is unlikely to be a shared misreading. The French model reads the whole page once, and
+its words give the fields (verification.document.viz.labelled: found by their printed labels, no MRZ
+needed); the English model then reads each field's line again, on its own, a little wider than the first
+model's words (a letter the first one lost shows up as a difference); its text is parsed the same way.
+Reading lines rather than the page a second time keeps a dense page within the time budget. Then:
+- the two readings agree exactly (names and places in RNIV display form, which keeps hyphens and
+  apostrophes; dates and numbers as read): confirmed, source `viz`, the French model's text;
+- the second reading fails or differs: unconfirmed (single_reading), so that the field neither
   confirms nor contradicts the MRZ (verification.document.confirmation).
 The MRZ, where there is one, only helps to find the printed names a label did not lead to: the printed
 words whose RNIV comparison form is exactly the MRZ's name. What is returned is always what was printed
@@ -32,12 +35,13 @@ from verification.document.fields import (
     unconfirmed,
 )
 from verification.document.mrz.fields import MrzFields
-from verification.document.viz.labelled import parse_value, read_labelled
-from verification.document.viz.ocr import Word, prepare, read_words
+from verification.document.viz.labelled import Printed, parse_value, read_labelled, union
+from verification.document.viz.ocr import Word, prepare, read_line, read_words
 from verification.document.viz.places import lookup
 from verification.identity.traits import comparison_form, display_form
 
-MODELS = ("fra", "eng")  # the first one's text is kept: it reads French diacritics
+# The first model reads the page and finds the fields; the second reads each field's line again.
+FIRST_MODEL, SECOND_MODEL = "fra", "eng"
 _PRINTED_FORM = frozenset({FieldName.SURNAME, FieldName.GIVEN_NAMES, FieldName.BIRTH_PLACE})
 _MAX_NAME_WORDS = 6
 
@@ -45,25 +49,30 @@ _MAX_NAME_WORDS = 6
 def read_viz(image: npt.NDArray[np.uint8], mrz: MrzFields | None, today: date) -> DocumentFields:
     """The fields printed on `image`, each with its confirmation (source `viz` when two readings agree)."""
     grey = prepare(image)
-    readings = [read_fields(read_words(grey, model), mrz, today) for model in MODELS]
-    fields = {name: field for name in FieldName if (field := _confirm(name, readings)) is not None}
+    fields: dict[FieldName, DocumentField] = {}
+    for name, printed in read_fields(read_words(grey, FIRST_MODEL), mrz, today).items():
+        second = parse_value(name, read_line(grey, printed.box, SECOND_MODEL), today)
+        if second is not None and _same(name, printed.value, second):
+            fields[name] = DocumentField(printed.value, FieldSource.VIZ)
+        else:
+            fields[name] = unconfirmed(printed.value, UnconfirmedReason.SINGLE_READING)
     place = fields.get(FieldName.BIRTH_PLACE)
     if place is not None and isinstance(place.value, str):
         fields[FieldName.BIRTH_PLACE_CODE] = place_code(place.value, place.confirmed)
     return DocumentFields(fields)
 
 
-def read_fields(words: Sequence[Word], mrz: MrzFields | None, today: date) -> dict[FieldName, FieldValue]:
-    """One model's fields: by their labels, then the names the MRZ helps to find."""
+def read_fields(words: Sequence[Word], mrz: MrzFields | None, today: date) -> dict[FieldName, Printed]:
+    """The first model's fields: by their labels, then the names the MRZ helps to find."""
     fields = read_labelled(words, today)
     if mrz is not None:
         targets = {FieldName.SURNAME: (mrz.surname,), FieldName.GIVEN_NAMES: mrz.given_names}
         for name, parts in targets.items():
             target = "".join(comparison_form(part) for part in parts)
-            if name not in fields and target and (printed := _find_printed(words, target)) is not None:
-                value = parse_value(name, printed, today)
+            if name not in fields and target and (printed := _find_printed(words, target)):
+                value = parse_value(name, " ".join(word.text for word in printed), today)
                 if value is not None:
-                    fields[name] = value
+                    fields[name] = Printed(value, union(printed))
     return fields
 
 
@@ -78,15 +87,6 @@ def place_code(place: str, place_confirmed: bool) -> DocumentField:
     return DocumentField(found.code, FieldSource.VIZ)
 
 
-def _confirm(name: FieldName, readings: Sequence[dict[FieldName, FieldValue]]) -> DocumentField | None:
-    values = [reading[name] for reading in readings if name in reading]
-    if not values:
-        return None
-    if len(values) == len(readings) and all(_same(name, values[0], other) for other in values[1:]):
-        return DocumentField(values[0], FieldSource.VIZ)
-    return unconfirmed(values[0], UnconfirmedReason.SINGLE_READING)
-
-
 def _same(name: FieldName, a: FieldValue, b: FieldValue) -> bool:
     if name not in _PRINTED_FORM:
         return a == b
@@ -97,18 +97,18 @@ def _parts(value: FieldValue) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else value
 
 
-def _find_printed(words: Sequence[Word], target: str) -> str | None:
+def _find_printed(words: Sequence[Word], target: str) -> list[Word]:
     """The printed words, consecutive on one line, whose RNIV comparison form (commas between given names
-    aside) is exactly `target`."""
+    aside) is exactly `target`; none when no such words."""
     for start, first in enumerate(words):
         text = ""
-        for word in words[start:start + _MAX_NAME_WORDS]:
-            if word.line != first.line:
+        for end in range(start, min(len(words), start + _MAX_NAME_WORDS)):
+            if words[end].line != first.line:
                 break
-            text = f"{text} {word.text}".strip()
+            text = f"{text} {words[end].text}".strip()
             form = comparison_form(text.replace(",", " "))
             if form == target:
-                return text
+                return list(words[start:end + 1])
             if not target.startswith(form):
                 break
-    return None
+    return []

@@ -48,6 +48,7 @@ _LABELS = tuple(
     Label(FieldName.BIRTH_PLACE, "A", right_only=True),  # the 1988 card: "à : LYON 4E ARRONDISSEMENT"
 )
 _MAX_LABEL_WORDS = 5
+_EDGE_SPECKS = "\"“”„'’‘`.,:;|_~*°©®«»"
 # The words of labels, long enough not to be names too: a value made of one is a label misplaced ("Given").
 _LABEL_VOCABULARY = frozenset({
     "NOM", "NOMS", "SURNAME", "PRENOM", "PRENOMS", "GIVEN", "NAMES", "SEXE", "DATE", "NAISS", "NAISSANCE", "BIRTH",
@@ -66,14 +67,22 @@ class _Hit:
 
     @property
     def box(self) -> tuple[int, int, int, int]:
-        return _union(self.words)
+        return union(self.words)
 
 
-def read_labelled(words: Sequence[Word], today: date) -> dict[FieldName, FieldValue]:
+@dataclass(frozen=True)
+class Printed:
+    """A field's value as read, and where it is printed (the box of its words)."""
+
+    value: FieldValue
+    box: tuple[int, int, int, int]
+
+
+def read_labelled(words: Sequence[Word], today: date) -> dict[FieldName, Printed]:
     """The fields whose label and value this model read (the first readable value of each field)."""
     parts = [part for word in words for part in _split(word)]
     hits, label_words = _hits(parts)
-    out: dict[FieldName, FieldValue] = {}
+    out: dict[FieldName, Printed] = {}
     for hit in hits:
         field = hit.label.field
         if field is None or field in out:
@@ -81,14 +90,14 @@ def read_labelled(words: Sequence[Word], today: date) -> dict[FieldName, FieldVa
         for value_words in _values(hit, parts, label_words):
             value = parse_value(field, " ".join(word.text for word in value_words), today)
             if value is not None:
-                out[field] = value
+                out[field] = Printed(value, union(value_words))
                 break
     return out
 
 
 def parse_value(field: FieldName, text: str, today: date) -> FieldValue | None:
     """A field's value in the text printed for it, or None when the text is not exactly such a value."""
-    text = re.sub(r"\s*([-'’])\s*", r"\1", " ".join(text.split())).replace("’", "'").strip(" :")
+    text = re.sub(r"\s*([-'’])\s*", r"\1", _trimmed(text)).replace("’", "'")
     if _is_label(text):
         return None
     if field is FieldName.SURNAME:  # printed in capitals: a mixed-case word there is a label's translation
@@ -110,6 +119,17 @@ def parse_value(field: FieldName, text: str, today: date) -> FieldValue | None:
         expiry = parse_date(text)
         return expiry.isoformat() if expiry else None
     return None
+
+
+def _trimmed(text: str) -> str:
+    """The text without what a reading picks up at a value's ends: specks read as symbols ("“MARTIN",
+    ".. PARIS:", "1990 ©"). Nothing inside the value is touched."""
+    words = text.split()
+    while words and not any(c.isalnum() for c in words[0]):
+        words.pop(0)
+    while words and not any(c.isalnum() for c in words[-1]):
+        words.pop()
+    return " ".join(words).strip(_EDGE_SPECKS)
 
 
 def _is_label(text: str) -> bool:
@@ -151,8 +171,7 @@ def _hits(words: Sequence[Word]) -> tuple[list[_Hit], set[Word]]:
         i = 0
         line_hits: list[tuple[int, int, Label]] = []
         while i < len(line):
-            found = next(((j, label) for j in range(min(len(line), i + _MAX_LABEL_WORDS), i, -1)
-                          for label in _LABELS if _matches("".join(_key(w.text) for w in line[i:j]), label)), None)
+            found = _label_at(line, i)
             if found is None or (found[1].key == "A" and i > 0):  # "à" starts its line
                 i += 1
                 continue
@@ -165,6 +184,17 @@ def _hits(words: Sequence[Word]) -> tuple[list[_Hit], set[Word]]:
             hits.append(_Hit(label, tuple(line[start:end])))
             label_words.update(line[start:end])
     return hits, label_words
+
+
+def _label_at(line: Sequence[Word], start: int) -> tuple[int, Label] | None:
+    """The longest label starting at a word (where the label ends, and which); an exact match first."""
+    for end in range(min(len(line), start + _MAX_LABEL_WORDS), start, -1):
+        key = "".join(_key(w.text) for w in line[start:end])
+        label = next((la for la in _LABELS if la.key == key), None) or next(
+            (la for la in _LABELS if _matches(key, la)), None)
+        if label is not None:
+            return end, label
+    return None
 
 
 def _translation_end(line: Sequence[Word], start: int, stop: int) -> int:
@@ -204,6 +234,6 @@ def _run(row: Sequence[Word], label_words: set[Word]) -> list[Word]:
     return run
 
 
-def _union(words: Sequence[Word]) -> tuple[int, int, int, int]:
+def union(words: Sequence[Word]) -> tuple[int, int, int, int]:
     return (min(w.box[0] for w in words), min(w.box[1] for w in words),
             max(w.box[2] for w in words), max(w.box[3] for w in words))

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from verification.document.mrz.ocr import OcrLine, recognise
+from verification.document.mrz.ocr import PSM_SINGLE_LINE, OcrLine, recognise
 
 PSM_AUTO = 3  # tesseract's own layout analysis: the labels and values of a card are blocks of lines
 # The longer side an image is brought to: the printed fields of a card filling the frame are then 25-40 px
@@ -72,3 +72,15 @@ def _words(line: OcrLine, index: int) -> list[Word]:
 def _word(chars: list[str], boxes: list[tuple[int, int, int, int]], index: int) -> Word:
     box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
     return Word("".join(chars), box, index)
+
+
+def read_line(grey: npt.NDArray[np.uint8], box: tuple[int, int, int, int], language: str) -> str:
+    """The text one model reads in a line of the image, around `box`: widened by a character's width on
+    each side, so that a letter the box left out is seen (and makes the two readings differ)."""
+    x0, y0, x1, y1 = box
+    height = y1 - y0
+    top, bottom = max(0, y0 - height * 3 // 10), min(grey.shape[0], y1 + height * 3 // 10)
+    left, right = max(0, x0 - height), min(grey.shape[1], x1 + height)
+    lines = recognise(np.ascontiguousarray(grey[top:bottom, left:right]), psm=PSM_SINGLE_LINE, whitelist="",
+                      language=language)
+    return " ".join(word.text for index, line in enumerate(lines) for word in _words(line, index))
