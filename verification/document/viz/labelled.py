@@ -26,6 +26,7 @@ class Label:
     field: FieldName | None  # None: a label of a field not read here, which only ends other fields' values
     key: str  # the label's letters, folded (see _key)
     right_only: bool = False  # its value never stands under it (a title-like label, the 1988 card's "à")
+    after: FieldName | None = None  # a label too short to trust alone: read only where this field's label is
 
 
 _LABELS = tuple(
@@ -45,7 +46,8 @@ _LABELS = tuple(
     ) for key in keys
 ) + (
     Label(FieldName.DOCUMENT_NUMBER, "CARTENATIONALEDIDENTITEN", right_only=True),  # the 1988 card's title
-    Label(FieldName.BIRTH_PLACE, "A", right_only=True),  # the 1988 card: "à : LYON 4E ARRONDISSEMENT"
+    # The 1988 card: "Né(e) le : 24.04.1994", then "à : LYON 4E ARRONDISSEMENT" under it.
+    Label(FieldName.BIRTH_PLACE, "A", right_only=True, after=FieldName.BIRTH_DATE),
 )
 _MAX_LABEL_WORDS = 5
 _EDGE_SPECKS = "\"“”„'’‘`.,:;|_~*°©®«»"
@@ -82,10 +84,11 @@ def read_labelled(words: Sequence[Word], today: date) -> dict[FieldName, Printed
     """The fields whose label and value this model read (the first readable value of each field)."""
     parts = [part for word in words for part in _split(word)]
     hits, label_words = _hits(parts)
+    labelled = {hit.label.field for hit in hits}
     out: dict[FieldName, Printed] = {}
     for hit in hits:
         field = hit.label.field
-        if field is None or field in out:
+        if field is None or field in out or (hit.label.after is not None and hit.label.after not in labelled):
             continue
         for value_words in _values(hit, parts, label_words):
             value = parse_value(field, " ".join(word.text for word in value_words), today)
@@ -214,7 +217,8 @@ def _values(hit: _Hit, words: Sequence[Word], label_words: set[Word]) -> list[li
                     and abs(w.centre_y - (y0 + y1) / 2) < height * 0.6), key=lambda w: w.box[0])
     if after and after[0].box[0] - x1 <= 4 * height:
         candidates.append(_run(after, label_words))
-    if not hit.label.right_only:
+    # A translation found without its label ("/Place of birth" right of "Lieu de naissance") has no value under it.
+    if not hit.label.right_only and not hit.words[0].text.startswith("/"):
         under = [w for w in words if w not in label_words and abs(w.box[0] - x0) <= 2 * height
                  and w.box[1] > (y0 + y1) / 2 and w.centre_y - y1 < 3 * height]
         for first in sorted(under, key=lambda w: w.box[1]):  # a speck read as a character may come first

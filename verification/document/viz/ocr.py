@@ -15,7 +15,9 @@ import numpy.typing as npt
 
 from verification.document.mrz.ocr import PSM_SINGLE_LINE, OcrLine, recognise
 
-PSM_AUTO = 3  # tesseract's own layout analysis: the labels and values of a card are blocks of lines
+# Sparse text: a card's fields are short lines scattered around a portrait and security prints, which
+# tesseract's block layout analysis (PSM 3) merges across columns or drops as pictures.
+PSM_SPARSE_TEXT = 11
 # The longer side an image is brought to: the printed fields of a card filling the frame are then 25-40 px
 # high, where tesseract reads best; a smaller image is not enlarged past twice its size (no detail to gain).
 TARGET_SIDE = 1400
@@ -49,7 +51,7 @@ def prepare(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
 
 def read_words(grey: npt.NDArray[np.uint8], language: str) -> list[Word]:
     """The words one model reads in the image, in reading order."""
-    lines = recognise(grey, psm=PSM_AUTO, whitelist="", language=language)
+    lines = recognise(grey, psm=PSM_SPARSE_TEXT, whitelist="", language=language)
     return [word for index, line in enumerate(lines) for word in _words(line, index)]
 
 
