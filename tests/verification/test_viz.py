@@ -17,7 +17,7 @@ from verification.document.fields import DocumentField, FieldName, FieldSource, 
 from verification.document.mrz.parser import parse_mrz
 from verification.document.viz.dates import birth_date, parse_date
 from verification.document.viz.labelled import parse_value, read_labelled
-from verification.document.viz.ocr import Word
+from verification.document.viz.ocr import Word, skew
 from verification.document.viz.places import fold, lookup
 
 TODAY = date(2026, 12, 7)
@@ -202,6 +202,16 @@ def test_a_printed_name_unlike_the_mrz_is_not_pulled_towards_it(monkeypatch: pyt
     assert FieldName.SURNAME not in _read_with(monkeypatch, {"fra": words, "eng": words}, MRZ_1988)
 
 
+def test_the_skew_of_text_lines_is_measured() -> None:
+    page = np.full((400, 600), 255, np.uint8)
+    for y in range(60, 360, 40):
+        cv2.putText(page, "NOM PRENOMS 13 07 1990", (40, y), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)
+    rotation = cv2.getRotationMatrix2D((300, 200), -6, 1)
+    tilted = cv2.warpAffine(page, rotation, (600, 400), borderValue=255)
+    assert abs(skew(page)) <= 0.25
+    assert abs(skew(tilted) - 6) <= 0.5
+
+
 # --- real French cards ----------------------------------------------------------------------------------
 
 SPECIMEN_2021 = {FieldName.SURNAME: "MARTIN", FieldName.GIVEN_NAMES: ("Maëlis-Gaëlle", "Marie"), FieldName.SEX: "F",
@@ -246,6 +256,15 @@ def test_the_2021_card_front_is_read_and_confirmed_without_an_mrz() -> None:
     assert confirmed[FieldName.EXPIRY_DATE] == "2030-02-11"
     # The French model reads the sex glued to the nationality ("FFRA"): no sex, rather than a wrong one.
     assert fields.get(FieldName.SEX, DocumentField("F", FieldSource.VIZ)).value == "F"
+
+
+@requires_shared_data
+def test_a_tilted_card_photo_is_read_once_straightened() -> None:
+    fields = _read("cnie_2021_front_other_specimen.jpg")
+    confirmed = {name: field.value for name, field in fields.items() if field.confirmed}
+    assert confirmed[FieldName.GIVEN_NAMES] == ("Gisèle", "Audrey")
+    assert confirmed[FieldName.BIRTH_DATE] == "1995-04-01"
+    assert confirmed[FieldName.EXPIRY_DATE] == "2031-01-27"
 
 
 @requires_shared_data
