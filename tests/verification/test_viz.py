@@ -85,7 +85,6 @@ def test_a_birth_date_is_in_the_past_within_a_lifetime() -> None:
 @pytest.mark.parametrize(("field", "text", "expected"), [
     (FieldName.SURNAME, "D'ALMEIDA", "D'ALMEIDA"),
     (FieldName.SURNAME, "D’ ALMEIDA", "D'ALMEIDA"),  # typographic apostrophe, OCR spacing
-    (FieldName.SURNAME, "Sumame", None),  # surnames are printed in capitals: a label's translation
     (FieldName.SURNAME, "MART1N", None),
     (FieldName.SURNAME, "NOM", None),  # a label is no value
     (FieldName.GIVEN_NAMES, "Maëlis - Gaëlle, Marie", ("Maëlis-Gaëlle", "Marie")),
@@ -140,6 +139,11 @@ def test_labels_followed_by_their_values_are_read_1988_style() -> None:
     assert _labelled(words) == {
         FieldName.SURNAME: "DAMBARD", FieldName.GIVEN_NAMES: ("VICTOR", "MARIE"),
         FieldName.BIRTH_DATE: "1994-04-24", FieldName.BIRTH_PLACE: "LYON 4E ARRONDISSEMENT"}
+
+
+def test_a_label_led_surname_is_in_capitals() -> None:
+    words = [*_line(0, 100, 14, ("NOM", 300), ("Sumame", 345)), *_line(1, 120, 28, ("MARTIN", 300))]
+    assert _labelled(words) == {FieldName.SURNAME: "MARTIN"}
 
 
 def test_the_usage_name_is_not_the_surname() -> None:

@@ -50,6 +50,7 @@ _LABELS = tuple(
     Label(FieldName.BIRTH_PLACE, "A", right_only=True, after=FieldName.BIRTH_DATE),
 )
 _MAX_LABEL_WORDS = 5
+_CAPITALS = frozenset({FieldName.SURNAME, FieldName.BIRTH_PLACE})
 _EDGE_SPECKS = "\"“”„'’‘`.,:;|_~*°©®«»"
 # The words of labels, long enough not to be names too: a value made of one is a label misplaced ("Given").
 _LABEL_VOCABULARY = frozenset({
@@ -92,7 +93,9 @@ def read_labelled(words: Sequence[Word], today: date) -> dict[FieldName, Printed
             continue
         for value_words in _values(hit, parts, label_words):
             value = parse_value(field, " ".join(word.text for word in value_words), today)
-            if value is not None:
+            # Found by a label, a surname or place must be in capitals, as printed: a mixed-case word there is
+            # a label's translation misread ("Sumame"). Found through the MRZ, its case is the document's.
+            if value is not None and (field not in _CAPITALS or str(value).isupper()):
                 out[field] = Printed(value, union(value_words))
                 break
     return out
@@ -103,8 +106,8 @@ def parse_value(field: FieldName, text: str, today: date) -> FieldValue | None:
     text = re.sub(r"\s*([-'’])\s*", r"\1", _trimmed(text)).replace("’", "'")
     if _is_label(text):
         return None
-    if field is FieldName.SURNAME:  # printed in capitals: a mixed-case word there is a label's translation
-        return text if _NAME.fullmatch(text) and text.isupper() else None
+    if field is FieldName.SURNAME:
+        return text if _NAME.fullmatch(text) else None
     if field is FieldName.GIVEN_NAMES:
         # Each name starts with a capital: a lower-case start is a first letter lost to the OCR ("isèle").
         names = tuple(name.strip() for name in text.split(","))
@@ -114,7 +117,7 @@ def parse_value(field: FieldName, text: str, today: date) -> FieldValue | None:
     if field is FieldName.DOCUMENT_NUMBER:
         return text if _DOCUMENT_NUMBER.fullmatch(text) else None
     if field is FieldName.BIRTH_PLACE:
-        return text if _PLACE.fullmatch(text) and text.isupper() else None
+        return text if _PLACE.fullmatch(display_form(text)) else None
     if field is FieldName.BIRTH_DATE:
         born = birth_date(text, today)
         return born.isoformat() if born else None
