@@ -1,0 +1,60 @@
+"""Time to read one image's visual zone: `read_viz` on the French cards of ../shared/data and a few
+PassportEye specimens (or the images given), the engines already loaded, as in a worker.
+
+    .venv/bin/python benchmarks/bench_viz.py [IMAGE ...] [--repeat 3]
+
+Prints one JSON object: each image's time (its median over the repeats) and the median, 90th percentile
+and maximum over the images, with the median's ratio to the 1.5 s budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from datetime import date
+from pathlib import Path
+
+import cv2
+
+from verification.document.viz import read_viz
+
+BUDGET_S = 1.5
+DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "documents"
+PASSPORTEYE = ("100_pass-lux.jpg", "100_pass-cze.jpg", "0_id-esp.png", "98_pass-nld.jpg", "passport-td3.jpg")
+
+
+def default_images() -> list[Path]:
+    french = sorted(p for p in (DATA / "french").glob("*") if p.suffix in (".jpg", ".png"))
+    return french + [DATA / "passporteye" / name for name in PASSPORTEYE]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("images", nargs="*", type=Path)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    images = {path.name: cv2.imread(str(path)) for path in args.images or default_images()}
+    missing = [name for name, image in images.items() if image is None]
+    if missing:
+        raise SystemExit(f"cannot read {missing} (is ../shared/data beside the project?)")
+    today = date.today()
+    read_viz(next(iter(images.values())), None, today)  # the models load once per worker thread
+    times: dict[str, float] = {}
+    for name, image in images.items():
+        runs = []
+        for _ in range(args.repeat):
+            started = time.perf_counter()
+            read_viz(image, None, today)
+            runs.append(time.perf_counter() - started)
+        times[name] = round(statistics.median(runs), 3)
+    ordered = sorted(times.values())
+    median = statistics.median(ordered)
+    print(json.dumps({"per_image_s": times, "median_s": round(median, 3),
+                      "p90_s": ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))], "max_s": ordered[-1],
+                      "median_vs_budget": round(median / BUDGET_S, 2)}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
