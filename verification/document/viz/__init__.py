@@ -36,7 +36,7 @@ from verification.document.fields import (
 )
 from verification.document.mrz.fields import MrzFields
 from verification.document.viz.labelled import Printed, parse_value, read_labelled, union
-from verification.document.viz.ocr import Word, prepare, read_line, read_words
+from verification.document.viz.ocr import Word, prepare, read_line, read_words, text_height
 from verification.document.viz.places import lookup
 from verification.identity.traits import comparison_form, display_form
 
@@ -44,13 +44,27 @@ from verification.identity.traits import comparison_form, display_form
 FIRST_MODEL, SECOND_MODEL = "fra", "eng"
 _PRINTED_FORM = frozenset({FieldName.SURNAME, FieldName.GIVEN_NAMES, FieldName.BIRTH_PLACE})
 _MAX_NAME_WORDS = 6
+# A page whose first reading found some fields but few, in small words (a card photographed from afar), is
+# read again enlarged, its words brought to the height tesseract reads best, within a time budget (the
+# longest side). A page where nothing was found (a card's back, a page of text) is not worth the time.
+_FEW_FIELDS = 4
+_TEXT_HEIGHT = 28
+_LARGEST_SIDE = 2600
 
 
 def read_viz(image: npt.NDArray[np.uint8], mrz: MrzFields | None, today: date) -> DocumentFields:
     """The fields printed on `image`, each with its confirmation (source `viz` when two readings agree)."""
     grey = prepare(image)
+    words = read_words(grey, FIRST_MODEL)
+    found = read_fields(words, mrz, today)
+    height = text_height(words)
+    if 0 < len(found) < _FEW_FIELDS and height is not None and height < 0.8 * _TEXT_HEIGHT:
+        larger = prepare(image, min(_LARGEST_SIDE, round(max(grey.shape) * _TEXT_HEIGHT / height)))
+        again = read_fields(read_words(larger, FIRST_MODEL), mrz, today)
+        if len(again) > len(found):
+            grey, found = larger, again
     fields: dict[FieldName, DocumentField] = {}
-    for name, printed in read_fields(read_words(grey, FIRST_MODEL), mrz, today).items():
+    for name, printed in found.items():
         second = parse_value(name, read_line(grey, printed.box, SECOND_MODEL), today)
         if second is not None and _same(name, printed.value, second):
             fields[name] = DocumentField(printed.value, FieldSource.VIZ)

@@ -7,6 +7,7 @@ which keeps a document under the time budget of a check (every image of every ch
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -19,9 +20,9 @@ from verification.document.mrz.ocr import PSM_SINGLE_LINE, OcrLine, recognise
 # tesseract's block layout analysis (PSM 3) merges across columns or drops as pictures.
 PSM_SPARSE_TEXT = 11
 # The longer side an image is brought to: the printed fields of a card filling the frame are then 25-40 px
-# high, where tesseract reads best; a smaller image is not enlarged past twice its size (no detail to gain).
+# high, where tesseract reads best; an image is never enlarged past three times its size.
 TARGET_SIDE = 1400
-MAX_UPSCALE = 2.0
+MAX_UPSCALE = 3.0
 _SKEW_SIDE = 600  # the skew is measured on a small copy: text lines are still lines there, and it is quick
 _SKEW_RANGE = 12  # degrees either way
 _SKEW_IGNORED = 0.5  # below this, rotating only blurs
@@ -42,10 +43,10 @@ class Word:
         return (self.box[1] + self.box[3]) / 2
 
 
-def prepare(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
-    """The image in grey, its text lines horizontal, at the scale tesseract reads best (see TARGET_SIDE)."""
+def prepare(image: npt.NDArray[np.uint8], side: int = TARGET_SIDE) -> npt.NDArray[np.uint8]:
+    """The image in grey, its text lines horizontal, its longer side brought to `side` (see TARGET_SIDE)."""
     grey = image if image.ndim == 2 else np.asarray(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
-    scale = min(TARGET_SIDE / max(grey.shape), MAX_UPSCALE)
+    scale = min(side / max(grey.shape), MAX_UPSCALE)
     if abs(scale - 1) >= 0.05:
         interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
         grey = np.asarray(cv2.resize(grey, None, fx=scale, fy=scale, interpolation=interpolation), dtype=np.uint8)
@@ -74,6 +75,12 @@ def skew(grey: npt.NDArray[np.uint8]) -> float:
 
     coarse = max(np.arange(-_SKEW_RANGE, _SKEW_RANGE + 1, 1.0), key=sharpness)
     return float(max(np.arange(coarse - 1, coarse + 1.01, 0.25), key=sharpness))
+
+
+def text_height(words: Sequence[Word]) -> float | None:
+    """The median height of the words read (those of three letters or digits at least: specks aside)."""
+    heights = [word.height for word in words if sum(c.isalnum() for c in word.text) >= 3]
+    return float(np.median(heights)) if heights else None
 
 
 def read_words(grey: npt.NDArray[np.uint8], language: str) -> list[Word]:
