@@ -272,6 +272,14 @@ def test_a_tilted_card_photo_is_read_once_straightened() -> None:
 
 
 @requires_shared_data
+def test_a_card_held_in_a_hand_is_read_enlarged() -> None:
+    fields = _read("cnie_2021_front_in_hand.png")
+    confirmed = {name: field.value for name, field in fields.items() if field.confirmed}
+    assert confirmed[FieldName.SURNAME] == "MARTIN"
+    assert confirmed[FieldName.BIRTH_PLACE_CODE] == "75056"
+
+
+@requires_shared_data
 @pytest.mark.parametrize(("name", "mrz_lines"), [(name, None) for name in TRUTH] + [
     ("cni_1988_altered.jpg", MRZ_1988)])
 def test_no_french_card_gives_a_wrong_confirmed_field(name: str, mrz_lines: list[str] | None) -> None:
