@@ -276,7 +276,15 @@ def test_a_card_held_in_a_hand_is_read_enlarged() -> None:
     fields = _read("cnie_2021_front_in_hand.png")
     confirmed = {name: field.value for name, field in fields.items() if field.confirmed}
     assert confirmed[FieldName.SURNAME] == "MARTIN"
-    assert confirmed[FieldName.BIRTH_PLACE_CODE] == "75056"
+    assert confirmed[FieldName.BIRTH_DATE] == "1990-07-13"
+
+
+@requires_shared_data
+def test_a_1988_card_on_a_photocopied_page_is_read_once_its_background_is_flattened() -> None:
+    fields = _read("cni_1988_altered.jpg", MRZ_1988)
+    confirmed = {name: field.value for name, field in fields.items() if field.confirmed}
+    assert confirmed[FieldName.SURNAME] == "DAMBARD"
+    assert confirmed[FieldName.EXPIRY_DATE] == "2030-04-02"  # "Carte valable jusqu'au", on the back
 
 
 @requires_shared_data

@@ -44,12 +44,13 @@ from verification.identity.traits import comparison_form, display_form
 FIRST_MODEL, SECOND_MODEL = "fra", "eng"
 _PRINTED_FORM = frozenset({FieldName.SURNAME, FieldName.GIVEN_NAMES, FieldName.BIRTH_PLACE})
 _MAX_NAME_WORDS = 6
-# A page whose first reading found some fields but few, in small words (a card photographed from afar), is
-# read again enlarged, its words brought to the height tesseract reads best, within a time budget (the
-# longest side). A page where nothing was found (a card's back, a page of text) is not worth the time.
+# A page where the first reading found few fields is read again, its background flattened (a grey card on
+# a white page, a shadow) and, where its words are small (a card photographed from afar), enlarged to the
+# word height tesseract reads best, within a time budget (the longest side). The reading that found more
+# fields is kept. Most card fronts and data pages are read once.
 _FEW_FIELDS = 4
 _TEXT_HEIGHT = 28
-_LARGEST_SIDE = 2600
+_LARGEST_SIDE = 2000
 
 
 def read_viz(image: npt.NDArray[np.uint8], mrz: MrzFields | None, today: date) -> DocumentFields:
@@ -57,12 +58,12 @@ def read_viz(image: npt.NDArray[np.uint8], mrz: MrzFields | None, today: date) -
     grey = prepare(image)
     words = read_words(grey, FIRST_MODEL)
     found = read_fields(words, mrz, today)
-    height = text_height(words)
-    if 0 < len(found) < _FEW_FIELDS and height is not None and height < 0.8 * _TEXT_HEIGHT:
-        larger = prepare(image, min(_LARGEST_SIDE, round(max(grey.shape) * _TEXT_HEIGHT / height)))
-        again = read_fields(read_words(larger, FIRST_MODEL), mrz, today)
+    if len(found) < _FEW_FIELDS:
+        scale = max(1.0, _TEXT_HEIGHT / (text_height(words) or _TEXT_HEIGHT))
+        flat = prepare(image, min(_LARGEST_SIDE, round(max(grey.shape) * scale)), flatten=True)
+        again = read_fields(read_words(flat, FIRST_MODEL), mrz, today)
         if len(again) > len(found):
-            grey, found = larger, again
+            grey, found = flat, again
     fields: dict[FieldName, DocumentField] = {}
     for name, printed in found.items():
         second = parse_value(name, read_line(grey, printed.box, SECOND_MODEL), today)

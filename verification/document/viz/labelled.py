@@ -150,13 +150,15 @@ def _key(text: str) -> str:
 
 
 def _split(word: Word) -> list[Word]:
-    """A word glued to its label's translation ("NOM/Surname") as two, the slash starting the second."""
-    head, slash, tail = word.text.partition("/")
-    if not slash or not head or not tail:
+    """A word glued to its label's translation ("NOM/Surname") or to its value ("Nom:DAMBARD") as two,
+    the slash or colon starting the second (boxes shared in proportion to the characters)."""
+    cut_at = next((i for i, c in enumerate(word.text) if c in "/:" and 0 < i < len(word.text) - 1), None)
+    if cut_at is None:
         return [word]
     x0, y0, x1, y1 = word.box
-    cut = x0 + (x1 - x0) * len(head) // len(word.text)
-    return [replace(word, text=head, box=(x0, y0, cut, y1)), replace(word, text="/" + tail, box=(cut, y0, x1, y1))]
+    cut = x0 + (x1 - x0) * cut_at // len(word.text)
+    head = replace(word, text=word.text[:cut_at], box=(x0, y0, cut, y1))
+    return [head, *_split(replace(word, text=word.text[cut_at:], box=(cut, y0, x1, y1)))]
 
 
 def _matches(key: str, label: Label) -> bool:
