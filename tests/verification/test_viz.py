@@ -3,7 +3,7 @@ birth places to INSEE codes; on hand-built words and on the real French cards of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 import cv2
@@ -285,6 +285,35 @@ def test_a_1988_card_on_a_photocopied_page_is_read_once_its_background_is_flatte
     confirmed = {name: field.value for name, field in fields.items() if field.confirmed}
     assert confirmed[FieldName.SURNAME] == "DAMBARD"
     assert confirmed[FieldName.EXPIRY_DATE] == "2030-04-02"  # "Carte valable jusqu'au", on the back
+
+
+def _blurred(image: np.ndarray) -> np.ndarray:
+    return cv2.GaussianBlur(image, (0, 0), 1.5)
+
+
+def _jpeg(image: np.ndarray) -> np.ndarray:
+    return cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 30])[1], cv2.IMREAD_COLOR)
+
+
+def _tilted(image: np.ndarray) -> np.ndarray:
+    height, width = image.shape[:2]
+    corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+    moved = np.float32([[width * 0.04, height * 0.02], [width * 0.97, 0], [width, height * 0.95], [0, height]])
+    warped = cv2.warpPerspective(image, cv2.getPerspectiveTransform(corners, moved), (width, height),
+                                 borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpAffine(warped, cv2.getRotationMatrix2D((width / 2, height / 2), 4, 1), (width, height),
+                          borderMode=cv2.BORDER_REPLICATE)
+
+
+@requires_shared_data
+@pytest.mark.parametrize("degrade", [_blurred, _jpeg, _tilted])
+def test_a_degraded_capture_confirms_less_but_never_wrong(degrade: Callable[[np.ndarray], np.ndarray]) -> None:
+    image = cv2.imread(str(FRENCH / "cnie_2021_front_specimen.jpg"))
+    fields = dict(viz.read_viz(degrade(image), None, TODAY))
+    confirmed = {name: field.value for name, field in fields.items() if field.confirmed}
+    assert confirmed[FieldName.SURNAME] == "MARTIN"
+    for name, value in confirmed.items():
+        assert value is not None and agree(name, SPECIMEN_2021[name], value), (name, value)
 
 
 @requires_shared_data
