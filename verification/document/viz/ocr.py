@@ -1,8 +1,9 @@
-"""The printed text of a document image as words with their boxes, read by one tesseract model.
+"""The printed text of a document image, read by tesseract (dictionaries off: names are no French words).
 
-Each model reads the whole image once (page segmentation on its own, dictionaries off: names are no
-French words): the labelled fields are then found in the words, not by reading each field's crop again,
-which keeps a document under the time budget of a check (every image of every check is read).
+A page is read whole once, as words with their boxes, in which the labelled fields are then found; a
+field's line is read again on its own by another model (read_line). Reading the page once rather than
+each field's crop keeps a document within the time budget of a check (every image of every check is read).
+The page is first brought to a scale, straightened and, if asked, its background flattened (prepare).
 """
 
 from __future__ import annotations
