@@ -26,7 +26,8 @@ class Label:
     field: FieldName | None  # None: a label of a field not read here, which only ends other fields' values
     key: str  # the label's letters, folded (see _key)
     right_only: bool = False  # its value never stands under it (a title-like label, the 1988 card's "à")
-    after: FieldName | None = None  # a label too short to trust alone: read only where this field's label is
+    # A label too short to trust alone: it starts its line, and counts only where this field's label is too.
+    after: FieldName | None = None
 
 
 _LABELS = tuple(
@@ -180,7 +181,7 @@ def _hits(words: Sequence[Word]) -> tuple[list[_Hit], set[Word]]:
         line_hits: list[tuple[int, int, Label]] = []
         while i < len(line):
             found = _label_at(line, i)
-            if found is None or (found[1].key == "A" and i > 0):  # "à" starts its line
+            if found is None or (found[1].after is not None and i > 0):
                 i += 1
                 continue
             line_hits.append((i, found[0], found[1]))
