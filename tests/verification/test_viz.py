@@ -152,6 +152,13 @@ def test_the_usage_name_is_not_the_surname() -> None:
     assert FieldName.SURNAME not in _labelled(words)
 
 
+def test_two_labels_of_one_field_with_different_values_contest_it() -> None:
+    words = [*CARD_2021, *_line(8, 380, 14, ("NOM", 300), ("DU5", 345)), *_line(9, 400, 28, ("DUBOIS", 300))]
+    surname = read_labelled(words, TODAY)[FieldName.SURNAME]
+    assert surname.value == "D'ALMEIDA" and surname.contested
+    assert not read_labelled(CARD_2021, TODAY)[FieldName.SURNAME].contested
+
+
 # --- confirmation ---------------------------------------------------------------------------------------
 
 def _read_with(monkeypatch: pytest.MonkeyPatch, by_model: dict[str, Sequence[Word]], mrz_lines: list[str] | None
@@ -183,6 +190,14 @@ def test_readings_that_differ_confirm_nothing(monkeypatch: pytest.MonkeyPatch) -
         assert fields[name].reason is UnconfirmedReason.SINGLE_READING, name
     assert fields[FieldName.SURNAME].value == "D'ALMEIDA"
     assert fields[FieldName.GIVEN_NAMES].confirmed
+
+
+def test_a_contested_field_is_not_confirmed(monkeypatch: pytest.MonkeyPatch) -> None:
+    words = [*CARD_2021, *_line(8, 380, 14, ("NOM", 300), ("DU5", 345)), *_line(9, 400, 28, ("DUBOIS", 300))]
+    fields = _read_with(monkeypatch, {"fra": words, "eng": words}, None)
+    assert fields[FieldName.SURNAME] == DocumentField("D'ALMEIDA", FieldSource.UNCONFIRMED,
+                                                      UnconfirmedReason.SINGLE_READING)
+    assert fields[FieldName.BIRTH_DATE].confirmed
 
 
 def test_one_reading_alone_confirms_nothing(monkeypatch: pytest.MonkeyPatch) -> None:

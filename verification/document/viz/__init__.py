@@ -67,7 +67,7 @@ def read_viz(image: npt.NDArray[np.uint8], mrz: MrzFields | None, today: date) -
     fields: dict[FieldName, DocumentField] = {}
     for name, printed in found.items():
         second = parse_value(name, read_line(grey, printed.box, SECOND_MODEL), today)
-        if second is not None and _same(name, printed.value, second):
+        if not printed.contested and second is not None and _same(name, printed.value, second):
             fields[name] = DocumentField(printed.value, FieldSource.VIZ)
         else:
             fields[name] = unconfirmed(printed.value, UnconfirmedReason.SINGLE_READING)

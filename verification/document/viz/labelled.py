@@ -80,26 +80,47 @@ class Printed:
 
     value: FieldValue
     box: tuple[int, int, int, int]
+    # Another label of the same field led to another value (a label misread, "NOM D'USAGE" taken for
+    # "NOM"): where the field is printed is in doubt, which a second reading of the same place cannot lift.
+    contested: bool = False
 
 
 def read_labelled(words: Sequence[Word], today: date) -> dict[FieldName, Printed]:
-    """The fields whose label and value this model read (the first readable value of each field)."""
+    """The fields whose label and value this model read: the first readable value of each field's labels,
+    contested when another of its labels gives another value. A short label ("à") only fills a field no
+    other label gave, and only just under the label it goes with."""
     parts = [part for word in words for part in _split(word)]
     hits, label_words = _hits(parts)
-    labelled = {hit.label.field for hit in hits}
     out: dict[FieldName, Printed] = {}
-    for hit in hits:
+    for hit in sorted(hits, key=lambda h: h.label.after is not None):  # stable: reading order kept
         field = hit.label.field
-        if field is None or field in out or (hit.label.after is not None and hit.label.after not in labelled):
+        if field is None or (hit.label.after is not None and (field in out or not _beside(hit, hits))):
             continue
-        for value_words in _values(hit, parts, label_words):
-            value = parse_value(field, " ".join(word.text for word in value_words), today)
-            # Found by a label, a surname or place must be in capitals, as printed: a mixed-case word there is
-            # a label's translation misread ("Sumame"). Found through the MRZ, its case is the document's.
-            if value is not None and (field not in _CAPITALS or str(value).isupper()):
-                out[field] = Printed(value, union(value_words))
-                break
+        printed = _value(field, hit, parts, label_words, today)
+        if printed is None:
+            continue
+        first = out.setdefault(field, printed)
+        if display_form(str(first.value)) != display_form(str(printed.value)):
+            out[field] = replace(first, contested=True)
     return out
+
+
+def _beside(hit: _Hit, hits: Sequence[_Hit]) -> bool:
+    """Whether a short label stands within two lines under the label it goes with."""
+    top = hit.box[1]
+    return any(other.label.field is hit.label.after and 0 < top - other.box[1] <= 3 * (other.box[3] - other.box[1])
+               for other in hits)
+
+
+def _value(field: FieldName, hit: _Hit, words: Sequence[Word], label_words: set[Word], today: date
+           ) -> Printed | None:
+    for value_words in _values(hit, words, label_words):
+        value = parse_value(field, " ".join(word.text for word in value_words), today)
+        # Found by a label, a surname or place must be in capitals, as printed: a mixed-case word there is
+        # a label's translation misread ("Sumame"). Found through the MRZ, its case is the document's.
+        if value is not None and (field not in _CAPITALS or str(value).isupper()):
+            return Printed(value, union(value_words))
+    return None
 
 
 def parse_value(field: FieldName, text: str, today: date) -> FieldValue | None:
