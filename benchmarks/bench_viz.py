@@ -18,8 +18,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-import cv2
-
+from verification.document.evaluation import load_image
 from verification.document.viz import read_viz
 
 BUDGET_S = 1.5
@@ -37,10 +36,11 @@ def main() -> None:
     parser.add_argument("images", nargs="*", type=Path)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    images = {path.name: cv2.imread(str(path)) for path in args.images or default_images()}
-    missing = [name for name, image in images.items() if image is None]
+    paths = args.images or default_images()
+    missing = [str(path) for path in paths if not path.is_file()]
     if missing:
         raise SystemExit(f"cannot read {missing} (is ../shared/data beside the project?)")
+    images = {path.name: load_image(path) for path in paths}
     today = date.today()
     read_viz(next(iter(images.values())), None, today)  # the models load once per worker thread
     times: dict[str, float] = {}
