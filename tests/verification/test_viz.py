@@ -146,6 +146,12 @@ def test_a_label_led_surname_is_in_capitals() -> None:
     assert _labelled(words) == {FieldName.SURNAME: "MARTIN"}
 
 
+def test_a_label_for_two_fields_gives_neither() -> None:
+    words = [*_line(0, 100, 14, ("Surname,", 300), ("Given", 372), ("names", 415)),
+             *_line(1, 120, 28, ("ERIKSSON", 300), ("ANNA", 470), ("MARIA", 560))]
+    assert _labelled(words) == {}
+
+
 def test_the_usage_name_is_not_the_surname() -> None:
     words = [*_line(0, 100, 14, ("NOM", 300), ("D'USAGE", 345), ("/Alternate", 420), ("name", 500)),
              *_line(1, 120, 28, ("DUBOIS", 300))]

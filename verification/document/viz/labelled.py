@@ -207,13 +207,30 @@ def _hits(words: Sequence[Word]) -> tuple[list[_Hit], set[Word]]:
                 continue
             line_hits.append((i, found[0], found[1]))
             i = found[0]
+        line_spans: list[tuple[int, int, Label]] = []
         for n, (start, end, label) in enumerate(line_hits):
             stop = line_hits[n + 1][0] if n + 1 < len(line_hits) else len(line)
             if end < stop and line[end].text.startswith("/"):
                 end = _translation_end(line, end, stop)
-            hits.append(_Hit(label, tuple(line[start:end])))
+            line_spans.append((start, end, label))
             label_words.update(line[start:end])
+        combined = _combined(line, line_spans)
+        hits += [_Hit(label, tuple(line[start:end])) for n, (start, end, label) in enumerate(line_spans)
+                 if n not in combined]
     return hits, label_words
+
+
+def _combined(line: Sequence[Word], spans: Sequence[tuple[int, int, Label]]) -> set[int]:
+    """The labels of one field printed for two ("Surname, Given names" over "ERIKSSON ANNA MARIA"): two
+    field labels that follow each other closely, not as columns. Their value is neither field's alone."""
+    combined: set[int] = set()
+    for n in range(len(spans) - 1):
+        (_, end, label), (start, _, following) = spans[n], spans[n + 1]
+        gap = line[start].box[0] - line[end - 1].box[2]
+        if (label.field and following.field and label.field is not following.field
+                and gap <= line[start].height and end == start):
+            combined.update((n, n + 1))
+    return combined
 
 
 def _label_at(line: Sequence[Word], start: int) -> tuple[int, Label] | None:
