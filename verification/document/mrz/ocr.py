@@ -36,7 +36,7 @@ PSM_SINGLE_BLOCK = 6  # a uniform block of text: the band's 2-3 lines in one cal
 PSM_SINGLE_LINE = 7
 PSM_SINGLE_CHARACTER = 10
 _OEM_LSTM = 1
-_RIL_TEXTLINE, _RIL_SYMBOL = 2, 4
+_RIL_TEXTLINE, _RIL_WORD, _RIL_SYMBOL = 2, 3, 4
 # Variables read only when the engine starts (dictionaries) and those settable at any time. An MRZ is dark
 # print on a light ground: tesseract's second reading of each doubtful line as inverted text (white on
 # black) only costs time (about 30% of a band's reading here, for the same MRZ lines).
@@ -55,6 +55,7 @@ class OcrSymbol:
     char: str
     box: tuple[int, int, int, int]
     confidence: float
+    word_start: bool = False  # the first character of a word (tesseract's own segmentation)
 
 
 OcrLine = tuple[OcrSymbol, ...]
@@ -169,7 +170,9 @@ class _Engine:
                     lib.TessDeleteText(text)
                     lib.TessPageIteratorBoundingBox(page, _RIL_SYMBOL, *(ctypes.byref(b) for b in box))
                     confidence = float(lib.TessResultIteratorConfidence(iterator, _RIL_SYMBOL))
-                    line.append(OcrSymbol(char, (box[0].value, box[1].value, box[2].value, box[3].value), confidence))
+                    word_start = bool(lib.TessPageIteratorIsAtBeginningOf(page, _RIL_WORD))
+                    line.append(OcrSymbol(char, (box[0].value, box[1].value, box[2].value, box[3].value), confidence,
+                                          word_start))
                 if not lib.TessResultIteratorNext(iterator, _RIL_SYMBOL):
                     break
             if line:
