@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageOps
 
-from verification.document.field_scoring import field_truth, score_fields
+from verification.document.field_scoring import field_truth, json_value, score_fields
 from verification.document.fields import FieldName, FieldValue
 from verification.document.mrz.parser import MrzResult, parse_mrz
 
@@ -75,7 +75,7 @@ def _printed(text: str) -> dict[FieldName, FieldValue]:
 
 def printed_json(printed: Mapping[FieldName, FieldValue]) -> str:
     """The `fields` column for `printed` (empty when there is nothing)."""
-    data = {name.value: list(value) if isinstance(value, tuple) else value for name, value in printed.items()}
+    data = {name.value: json_value(value) for name, value in printed.items()}
     return json.dumps(data, ensure_ascii=False) if data else ""
 
 

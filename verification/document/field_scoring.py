@@ -49,7 +49,7 @@ def score_fields(truth: FieldTruth, reported: DocumentFields) -> dict[str, Any]:
         if field.value is not None and agree(name, expected, field.value, name in truth.truncated):
             right.append(name.value)
         else:
-            wrong[name.value] = {"reported": _json(field.value), "expected": _json(expected)}
+            wrong[name.value] = {"reported": json_value(field.value), "expected": json_value(expected)}
     return {
         "fields_expected": len(truth.values),
         "fields_confirmed_right": len(right),
@@ -73,5 +73,6 @@ def summarise_fields(per_document: Sequence[Mapping[str, Any]]) -> dict[str, Any
     }
 
 
-def _json(value: FieldValue | None) -> str | list[str] | None:
+def json_value(value: FieldValue | None) -> str | list[str] | None:
+    """A value as JSON carries it (given names as a list)."""
     return list(value) if isinstance(value, tuple) else value
