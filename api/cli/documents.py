@@ -13,12 +13,14 @@ from numpy.typing import NDArray
 from api.cli.output import emit
 from verification.document.evaluation import (
     ManifestError,
+    by_kind,
+    evaluate_check,
     evaluate_passporteye,
-    evaluate_reader,
     load_image,
     read_manifest,
     summarise,
 )
+from verification.document.field_scoring import summarise_fields
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".webm", ".mov", ".avi", ".mkv"})
 STATUS_SEVERITY = ("pass", "inconclusive", "fail")
@@ -56,7 +58,9 @@ def check_document_command(inputs: tuple[Path, ...], tilt: str | None, today: An
         "status": status,
         "mrz_type": None if parsed is None or parsed.format is None else str(parsed.format),
         "lines": [] if reading is None else list(reading.lines),
-        "fields": None if parsed is None or parsed.fields is None else parsed.fields.to_dict(),
+        # Each identity field with its source and confirmation; the MRZ's own decoding under mrz_fields.
+        "fields": result.fields.to_dict(),
+        "mrz_fields": None if parsed is None or parsed.fields is None else parsed.fields.to_dict(),
         "checks": [] if parsed is None else [c.to_dict() for c in parsed.checks],
         "reasons": reasons,
         "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
@@ -93,16 +97,25 @@ def _inputs(paths: tuple[Path, ...], tilt: str | None) -> tuple[list[NDArray[Any
 @_today_option
 @_json_option
 def evaluate_documents_command(manifest: Path, baseline: bool, today: Any, as_json: bool) -> None:
-    """MRZ reading on a manifest (columns path,mrz): read_valid, exact_lines, field_accuracy, median_ms."""
+    """The document check on a manifest (columns path,mrz[,fields][,kind]): read_valid, exact_lines,
+    field_accuracy, false_valid, valid_wrong, wrong_confirmed, confirmed_field_rate, median_ms (per image,
+    the whole check), and the same per kind when the manifest has kinds."""
     reference = today.date() if today is not None else date.today()
     try:
         rows = read_manifest(manifest)
     except ManifestError as error:
         raise click.BadParameter(str(error), param_hint="MANIFEST") from error
-    per_document = evaluate_reader(rows, reference)
-    output: dict[str, Any] = {**summarise(per_document), "per_document": per_document}
+    per_document = evaluate_check(rows, reference)
+    output: dict[str, Any] = _figures(per_document)
+    if any(row.kind for row in rows):
+        output["by_kind"] = {kind: _figures(documents) for kind, documents in by_kind(per_document).items()}
+    output["per_document"] = per_document
     if baseline:
         baseline_documents = evaluate_passporteye(rows, reference)
         output["baseline"] = {"method": "PassportEye 2.2.2 read_mrz, default settings",
                               **summarise(baseline_documents), "per_document": baseline_documents}
     emit(output, as_json)
+
+
+def _figures(per_document: list[dict[str, Any]]) -> dict[str, Any]:
+    return {**summarise(per_document), **summarise_fields(per_document)}

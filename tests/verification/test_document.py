@@ -180,10 +180,16 @@ def test_cli_check_document_prints_the_interface_fields(tmp_path: Path) -> None:
     path = tmp_path / "permit.png"
     cv2.imwrite(str(path), _image(person))
     output = _json_output(CliRunner().invoke(check_document_command, [str(path), "--json", "--today", "2026-11-23"]))
-    assert {"status", "mrz_type", "lines", "fields", "checks", "reasons", "elapsed_ms"} <= set(output)
+    assert {"status", "mrz_type", "lines", "fields", "mrz_fields", "checks", "reasons", "elapsed_ms"} <= set(output)
     assert output["status"] == "pass" and output["mrz_type"] == "td1"
     assert output["lines"] == list(compose_mrz(person))
-    assert output["fields"]["surname"] == compose_mrz(person)[2].split("<<")[0].replace("<", " ")
+    surname = compose_mrz(person)[2].split("<<")[0].replace("<", " ")
+    assert output["mrz_fields"]["surname"] == surname
+    # Each identity field as {value, source, confirmed}, a reason where unconfirmed.
+    assert output["fields"]["surname"] == {"value": surname, "source": "mrz", "confirmed": True}
+    assert output["fields"]["birth_date"]["value"] == person.birth_date.isoformat()
+    for field in output["fields"].values():
+        assert set(field) == {"value", "source", "confirmed"} | ({"reason"} if not field["confirmed"] else set())
     assert all(check["valid"] for check in output["checks"])
 
 
@@ -192,12 +198,19 @@ def test_cli_evaluate_documents_scores_a_manifest(tmp_path: Path) -> None:
     cv2.imwrite(str(tmp_path / "passport.png"), _image(person))
     cv2.imwrite(str(tmp_path / "blank.png"), np.full((500, 800, 3), 230, np.uint8))
     (tmp_path / "manifest.csv").write_text(
-        "path,mrz\npassport.png," + "|".join(compose_mrz(person)) + "\nblank.png,\n", encoding="utf-8")
+        "path,mrz,kind\npassport.png," + "|".join(compose_mrz(person)) + ",clean\nblank.png,,blank\n",
+        encoding="utf-8")
     output = _json_output(CliRunner().invoke(
         evaluate_documents_command, [str(tmp_path / "manifest.csv"), "--json", "--today", "2026-11-23", "--baseline"]))
-    assert {"documents", "read_valid", "exact_lines", "field_accuracy", "median_ms", "per_document"} <= set(output)
+    assert {"documents", "read_valid", "exact_lines", "field_accuracy", "median_ms", "false_valid", "valid_wrong",
+            "wrong_confirmed", "confirmed_field_rate", "per_document"} <= set(output)
     assert output["documents"] == 2
     assert output["read_valid"] == 1.0 and output["exact_lines"] == 1.0 and output["field_accuracy"] == 1.0
-    assert output["false_valid"] == 0
+    assert output["false_valid"] == 0 and output["valid_wrong"] == 0
+    assert output["wrong_confirmed"] == 0 and output["confirmed_field_rate"] is not None
+    passport = output["per_document"][0]
+    assert passport["fields"]["surname"]["source"] == "mrz" and passport["confirmed_wrong"] == {}
+    assert passport["fields_confirmed_right"] == passport["fields_expected"] == 9
     assert [d["exact"] for d in output["per_document"]] == [True, True]
+    assert output["by_kind"]["clean"]["documents"] == output["by_kind"]["blank"]["documents"] == 1
     assert output["baseline"]["documents"] == 2 and "read_valid" in output["baseline"]

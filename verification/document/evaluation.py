@@ -1,17 +1,22 @@
-"""Scoring MRZ reading against a manifest of documents whose printed MRZ is known.
+"""Scoring MRZ reading, and the fields the document check confirms, against a manifest of documents whose
+printed MRZ is known.
 
 A manifest is a CSV with columns `path,mrz`: image paths relative to the manifest's folder, the printed MRZ
-lines joined with '|' (empty for an image without MRZ). Each document is scored on validity, exact lines and
-the decoded fields it got right; `summarise` turns those into the issue's figures (read_valid,
-field_accuracy, exact_lines, median_ms, false_valid).
+lines joined with '|' (empty for an image without MRZ). Optional columns: `fields`, a JSON object (FieldName
+-> value, dates in ISO form, given names as a list) of what the visual zone shows and the MRZ cannot carry;
+`kind`, a group to report apart (a degradation). Each document is scored on validity, exact lines and the
+decoded fields it got right; `summarise` turns those into the issue's figures (read_valid, field_accuracy,
+exact_lines, median_ms, false_valid); verification.document.field_scoring scores the confirmed fields.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import statistics
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, cast
@@ -21,6 +26,8 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageOps
 
+from verification.document.field_scoring import field_truth, json_value, score_fields
+from verification.document.fields import FieldName, FieldValue
 from verification.document.mrz.parser import MrzResult, parse_mrz
 
 # The fields `field_accuracy` counts, as MRZ raw fields (dates as printed, so an invalid date still counts).
@@ -36,6 +43,8 @@ class ManifestError(ValueError):
 class ManifestRow:
     path: Path
     expected: tuple[str, ...]  # empty when the image carries no MRZ
+    printed: Mapping[FieldName, FieldValue] = field(default_factory=dict)  # the `fields` column
+    kind: str = ""
 
 
 def load_image(path: Path) -> npt.NDArray[np.uint8]:
@@ -46,13 +55,28 @@ def load_image(path: Path) -> npt.NDArray[np.uint8]:
 
 
 def read_manifest(manifest: Path) -> list[ManifestRow]:
-    """Rows `path,mrz`: paths relative to the manifest's folder, MRZ lines joined with '|'."""
+    """Rows `path,mrz[,fields][,kind]`: paths relative to the manifest's folder, MRZ lines joined with '|'."""
     with manifest.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         if reader.fieldnames is None or not {"path", "mrz"} <= set(reader.fieldnames):
             raise ManifestError("the manifest needs 'path' and 'mrz' columns")
-        return [ManifestRow(manifest.parent / row["path"], tuple(row["mrz"].split("|")) if row["mrz"] else ())
-                for row in reader]
+        return [ManifestRow(manifest.parent / row["path"], tuple(row["mrz"].split("|")) if row["mrz"] else (),
+                            _printed(row.get("fields") or ""), row.get("kind") or "") for row in reader]
+
+
+def _printed(text: str) -> dict[FieldName, FieldValue]:
+    try:
+        data = json.loads(text) if text else {}
+        return {FieldName(name): tuple(value) if isinstance(value, list) else str(value)
+                for name, value in data.items()}
+    except (ValueError, AttributeError) as error:
+        raise ManifestError(f"the 'fields' column needs a JSON object of field names: {text!r}") from error
+
+
+def printed_json(printed: Mapping[FieldName, FieldValue]) -> str:
+    """The `fields` column for `printed` (empty when there is nothing)."""
+    data = {name.value: json_value(value) for name, value in printed.items()}
+    return json.dumps(data, ensure_ascii=False) if data else ""
 
 
 def _fields(result: MrzResult | None) -> dict[str, str]:
@@ -112,6 +136,14 @@ def summarise(per_document: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def by_kind(per_document: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The documents of each `kind` (manifest column), in order of first appearance."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for document in per_document:
+        groups.setdefault(document["kind"], []).append(document)
+    return groups
+
+
 def _fraction(count: int, total: int) -> float | None:
     return round(count / total, 4) if total else None
 
@@ -143,4 +175,24 @@ def evaluate_passporteye(rows: list[ManifestRow], today: date) -> list[dict[str,
         if mrz is not None:
             lines = tuple(line.replace(" ", "") for line in mrz.aux.get("text", "").splitlines() if line.strip())
         scored.append(score_reading(row, lines, bool(mrz is not None and mrz.valid), elapsed, today))
+    return scored
+
+
+def evaluate_check(rows: list[ManifestRow], today: date) -> list[dict[str, Any]]:
+    """The full document check (default policy, as the service runs it) on every row, timed from decoded
+    pixels: its MRZ reading scored as evaluate_reader's (one image: the same read_mrz call), and its fields
+    against the row's truth."""
+    from verification.document.check import check_document
+    from verification.document.policy import DocumentPolicy
+
+    scored = []
+    for row in rows:
+        image = load_image(row.path)
+        started = time.perf_counter()
+        result = check_document([image], DocumentPolicy(), today)
+        elapsed = (time.perf_counter() - started) * 1000
+        lines, valid = (result.mrz.lines, result.mrz.valid) if result.mrz is not None else ((), False)
+        truth = field_truth(row.expected, row.printed, today)
+        scored.append({**score_reading(row, lines, valid, elapsed, today), "kind": row.kind,
+                       **score_fields(truth, result.fields)})
     return scored
