@@ -123,8 +123,8 @@ def test_a_reviewable_reason_beside_a_hard_failure_is_still_rejected() -> None:
 
 
 @pytest.mark.parametrize("policy", [PVID, AUTOMATED], ids=lambda p: p.name)
-@pytest.mark.parametrize("reason", ["field_unconfirmed:surname", "mrz_viz_mismatch:birth_date"])
-def test_unconfirmed_or_disagreeing_document_fields_go_to_review(policy: Policy, reason: str) -> None:
+def test_disagreeing_document_zones_go_to_review_even_on_a_blurred_photo(policy: Policy) -> None:
+    reason = "mrz_viz_mismatch:birth_date"
     document = CheckSummary(CheckName.DOCUMENT, CheckStatus.INCONCLUSIVE, (reason, "image_blurred"))
     decision = decide(_with(policy, document), policy, resubmissions=0)
     assert (decision.outcome, decision.verdict) == (Outcome.REVIEW, Verdict.DOUBT)
@@ -159,3 +159,13 @@ def test_the_reviewers_word_against_the_automated_verdict(verdict: Verdict, appr
     decision = apply_review(automated(verdict), approve, "identity_confirmed" if approve else "face_mismatch", PVID)
     assert decision.outcome is outcome
     assert (reason in decision.reasons) if reason else decision.reasons == ()
+
+
+@pytest.mark.parametrize("policy", [PVID, AUTOMATED], ids=lambda p: p.name)
+def test_fields_left_unconfirmed_on_a_blurred_photo_ask_for_a_retake_and_alone_for_review(policy: Policy) -> None:
+    blurred = CheckSummary(CheckName.DOCUMENT, CheckStatus.INCONCLUSIVE,
+                           ("field_unconfirmed:surname", "field_unconfirmed:document_number", "image_blurred"))
+    decision = decide(_with(policy, blurred), policy, resubmissions=0)
+    assert decision.outcome is Outcome.RESUBMIT and decision.user_reasons(policy) == ("image_blurred",)
+    sharp = CheckSummary(CheckName.DOCUMENT, CheckStatus.INCONCLUSIVE, ("field_unconfirmed:surname",))
+    assert decide(_with(policy, sharp), policy, resubmissions=0).outcome is Outcome.REVIEW

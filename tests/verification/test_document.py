@@ -84,8 +84,9 @@ def test_an_mrz_read_valid_once_is_doubtful_until_another_capture_confirms_it(mo
     assert "mrz_unconfirmed" in alone.reasons and DocumentReason.MRZ_INVALID not in alone.reasons
     after_an_invalid_one = check(invalid, unconfirmed)  # the doubtful reading is kept, not the wrong one
     assert after_an_invalid_one.status is CheckStatus.INCONCLUSIVE and after_an_invalid_one.mrz_image_index == 1
-    confirmed = check(unconfirmed, unconfirmed)
-    assert confirmed.status is CheckStatus.PASS and confirmed.mrz_image_index == 1
+    confirmed = check(unconfirmed, unconfirmed)  # each capture corroborates the other: the first is kept
+    assert confirmed.status is CheckStatus.PASS and confirmed.mrz_image_index == 0
+    assert all(field.confirmed for _, field in confirmed.fields)
 
 
 def test_an_expired_document_fails() -> None:

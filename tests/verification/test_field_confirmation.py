@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 from verification.document.confirmation import confirm_fields, merge_visual, zone_mismatches
-from verification.document.fields import DocumentField, DocumentFields, FieldName, FieldSource, UnconfirmedReason
+from verification.document.fields import (
+    DocumentField,
+    DocumentFields,
+    FieldName,
+    FieldSource,
+    UnconfirmedReason,
+    unconfirmed,
+)
 from verification.document.mrz.fields import MrzFields
 from verification.document.mrz.parser import parse_mrz
 
@@ -103,3 +110,27 @@ def test_an_invalid_mrz_contradicts_nothing_the_visual_zone_confirmed() -> None:
     assert fields.get(FieldName.SURNAME) == DocumentField("MARTIN", FieldSource.UNCONFIRMED,
                                                           UnconfirmedReason.READING_INVALID)
     assert zone_mismatches(fields) == ()
+
+
+def test_a_field_read_without_a_value_keeps_its_reason() -> None:
+    place = DocumentFields({FieldName.BIRTH_PLACE_CODE: unconfirmed(None, UnconfirmedReason.AMBIGUOUS_PLACE)})
+    fields = confirm_fields(_mrz(), ALL_CONFIRMED, [place])
+    code = fields.get(FieldName.BIRTH_PLACE_CODE)
+    assert code is not None and code.value is None and code.reason is UnconfirmedReason.AMBIGUOUS_PLACE
+
+
+def test_names_the_mrz_models_agree_on_need_the_printed_zone_read_once_at_least() -> None:
+    verdicts = {**ALL_CONFIRMED, "surname": UnconfirmedReason.UNCHECKED, "given_names": UnconfirmedReason.UNCHECKED}
+    alone = confirm_fields(_mrz(), verdicts, [])
+    surname = alone.get(FieldName.SURNAME)
+    assert surname is not None and surname.reason is UnconfirmedReason.UNCHECKED
+    once = DocumentFields({FieldName.SURNAME: unconfirmed("Martin", UnconfirmedReason.SINGLE_READING),
+                           FieldName.GIVEN_NAMES: unconfirmed(("Maëlys-Gaëlle",), UnconfirmedReason.SINGLE_READING)})
+    fields = confirm_fields(_mrz(), verdicts, [once])
+    assert fields.get(FieldName.SURNAME) == DocumentField("Martin", FieldSource.MRZ_VIZ)
+    given = fields.get(FieldName.GIVEN_NAMES)  # MAELYS GAELLE MARIE is not what was printed: no agreement
+    assert given is not None and given.reason is UnconfirmedReason.UNCHECKED
+    # A field one MRZ model read alone is not confirmed by a printed zone read once either.
+    single = {**verdicts, "surname": UnconfirmedReason.SINGLE_READING}
+    lone = confirm_fields(_mrz(), single, [once]).get(FieldName.SURNAME)
+    assert lone is not None and not lone.confirmed

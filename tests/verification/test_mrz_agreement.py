@@ -101,27 +101,46 @@ def test_the_visual_zone_printing_another_number_makes_it_a_mismatch_never_a_con
     assert number.reason is UnconfirmedReason.ZONES_DISAGREE
 
 
-def test_two_models_reading_alike_unaided_confirm_each_field() -> None:
+def french_card(surname: str = "D<ALMEIDA", given: str = "FATOUMATA") -> list[str]:
+    """A French 1988-2021 card (2x36), whose final check digit covers the names too."""
+    line1 = "IDFRA" + surname.ljust(25, "<") + "750123"
+    number, birth = "0512" + "751" + "01234", "780105"
+    line2 = number + check_digit(number) + given.ljust(14, "<") + birth + check_digit(birth) + "F"
+    return [line1, line2 + check_digit(line1 + line2)]
+
+
+def test_two_models_reading_alike_unaided_confirm_each_checked_field() -> None:
     lines = passport("19AB8D0Z2")
     final = reading(lines)
     verdicts = field_verdicts(final, [("mrz", reading(lines)), ("eng", reading(lines))])
-    assert verdicts["document_number"] is None and verdicts["surname"] is None
-    assert verdicts["given_names"] is None and verdicts["birth_date"] is None
+    assert verdicts["document_number"] is None and verdicts["birth_date"] is None
+    assert verdicts["issuing_state"] is None and verdicts["sex"] is None
+
+
+def test_names_no_check_digit_covers_are_never_confirmed_by_the_mrz_alone() -> None:
+    """Both models read L as I in poor light: agreeing readings of a passport's names prove nothing."""
+    lines = passport("19AB8D0Z2")
+    verdicts = field_verdicts(reading(lines), [("mrz", reading(lines)), ("eng", reading(lines))] * 3)
+    assert verdicts["surname"] is verdicts["given_names"] is UnconfirmedReason.UNCHECKED
+    card = french_card()
+    assert parse_mrz(card, today=TODAY).valid
+    verdicts = field_verdicts(reading(card), [("mrz", reading(card)), ("eng", reading(card))])
+    assert verdicts["surname"] is None and verdicts["given_names"] is None and verdicts["document_number"] is None
 
 
 def test_one_model_alone_leaves_lookalikes_ambiguous_and_the_rest_single() -> None:
     lines = passport("19AB8D0Z2")
     verdicts = field_verdicts(reading(lines), [("mrz", reading(lines)), ("mrz", reading(lines))])
     assert verdicts["document_number"] is UnconfirmedReason.LOOKALIKE
-    assert verdicts["surname"] is UnconfirmedReason.SINGLE_READING
+    assert verdicts["birth_date"] is UnconfirmedReason.SINGLE_READING
 
 
 def test_names_compare_once_their_padding_is_cleared() -> None:
     """The English model reads the fillers after the names as K or E: the names still agree."""
-    lines = passport("19AB8D0Z2")
-    noisy = [lines[0][:30] + "KKKKEKKKKKKKKK", lines[1]]
-    verdicts = field_verdicts(reading(lines), [("mrz", reading(lines)), ("eng", reading(noisy))])
-    assert verdicts["given_names"] is None
+    card = french_card(surname="MARTIN", given="ANNE")
+    noisy = [card[0][:15] + "KKKKEKKKKKKKKKK" + card[0][30:], card[1]]  # MARTIN, 4 fillers, then K...
+    verdicts = field_verdicts(reading(card), [("mrz", reading(card)), ("eng", reading(noisy))])
+    assert verdicts["surname"] is None
 
 
 def test_an_invalid_reading_confirms_nothing() -> None:

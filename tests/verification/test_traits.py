@@ -15,6 +15,7 @@ from verification.identity.traits import (
     comparison_form,
     display_form,
     display_traits,
+    same_birth_place,
     typo_distance,
 )
 
@@ -159,3 +160,10 @@ def test_traits_reject_empty_names() -> None:
 def test_birth_commune_code_excludes_countries() -> None:
     assert make_traits(birth_place_code="69123").birth_commune_code == "69123"
     assert make_traits(birth_place_code="99109").birth_commune_code is None
+
+
+def test_a_city_and_one_of_its_arrondissements_are_one_birth_place() -> None:
+    assert same_birth_place("75056", "75106") and same_birth_place("69387", "69123")
+    assert same_birth_place("13055", "13216") and same_birth_place("33063", "33063")
+    assert not same_birth_place("75056", "69381") and not same_birth_place("75106", "75107")
+    assert not same_birth_place("75056", "75121")

@@ -53,6 +53,7 @@ class Policy:
     liveness: LivenessThresholds
     resubmit_reasons: frozenset[str]
     review_reasons: frozenset[str]  # reason codes of a failed check that a human reviews instead of a rejection
+    retake_curable_reasons: frozenset[str]  # doubts a retake may cure, when a capture problem explains them
     user_visible_reasons: frozenset[str]
 
     @classmethod
@@ -77,6 +78,7 @@ class Policy:
             liveness=_overridden(LivenessThresholds(), liveness.get("thresholds")),
             resubmit_reasons=frozenset(data.get("resubmit_reasons", ())),
             review_reasons=frozenset(data.get("review_reasons", ())),
+            retake_curable_reasons=frozenset(data.get("retake_curable_reasons", ())),
             user_visible_reasons=frozenset(data.get("user_visible_reasons", ())),
         )
 

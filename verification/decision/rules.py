@@ -78,7 +78,7 @@ def _code(reason: str) -> str:
 def decide(checks: Sequence[CheckSummary], policy: Policy, resubmissions: int) -> Decision:
     """A failed check rejects, unless each of its reasons is one the person can fix (`resubmit_reasons`: a
     capped retake) or one the policy leaves to a human (`review_reasons`); a doubtful check asks for a
-    retake when every problem is fixable, and goes to review otherwise."""
+    retake when every problem is fixable (see _fixable), and goes to review otherwise."""
 
     def result(outcome: Outcome, verdict: Verdict, reasons: Sequence[str]) -> Decision:
         return Decision(outcome, verdict, tuple(dict.fromkeys(reasons)), policy.name, policy.version)
@@ -94,7 +94,7 @@ def decide(checks: Sequence[CheckSummary], policy: Policy, resubmissions: int) -
     settled_by = policy.resubmit_reasons | policy.review_reasons
     if failed and any(_code(r) not in settled_by for c in failed for r in c.reasons or ("unspecified",)):
         return result(Outcome.REJECTED, Verdict.REJECT, problem_reasons)
-    if problem_reasons and all(r in policy.resubmit_reasons for r in problem_reasons):
+    if problem_reasons and all(_fixable(c, policy) for c in failed + doubtful):
         if resubmissions < policy.max_resubmissions:
             return result(Outcome.RESUBMIT, Verdict.DOUBT, problem_reasons)
         if failed:
@@ -108,6 +108,16 @@ def decide(checks: Sequence[CheckSummary], policy: Policy, resubmissions: int) -
     if policy.human_review is ReviewMode.ALWAYS:
         return result(Outcome.REVIEW, Verdict.APPROVE, [DecisionReason.HUMAN_REVIEW_REQUIRED])
     return result(Outcome.APPROVED, Verdict.APPROVE, [])
+
+
+def _fixable(check: CheckSummary, policy: Policy) -> bool:
+    """Whether a new capture may cure every reason of a check: each is a capture problem the person can fix
+    (`resubmit_reasons`), or a doubt such a problem explains (`retake_curable_reasons`: fields left
+    unconfirmed on a blurred photo) when the check reports one."""
+    codes = [_code(r) for r in check.reasons]
+    capture_problem = any(code in policy.resubmit_reasons for code in codes)
+    return all(code in policy.resubmit_reasons or (capture_problem and code in policy.retake_curable_reasons)
+               for code in codes)
 
 
 def _clears_margin(check: CheckSummary, policy: Policy) -> bool:

@@ -8,7 +8,8 @@ the visual zone as read on each capture (front, back, video frames). The rules, 
 - they disagree: unconfirmed, `mrz_viz_mismatch` — an inconsistency between the zones of one document,
   a fraud signal of its own (ETSI TS 119 461 VAL: consistency of the data read in several places);
 - only the MRZ: its own verdict; only the visual zone: its own (birth place, card fronts without MRZ).
-A visual reading made once (one OCR pass) neither confirms nor contradicts: it is the MRZ's word alone.
+A visual reading made once (one OCR pass) confirms a value the MRZ's models agree on when it reads the
+same (names included, which the MRZ alone never confirms); otherwise it neither confirms nor contradicts.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ MRZ_FIELDS = (FieldName.DOCUMENT_CODE, FieldName.ISSUING_STATE, FieldName.SURNAM
               FieldName.EXPIRY_DATE, FieldName.ISSUE_DATE)
 NAME_FIELDS = frozenset({FieldName.SURNAME, FieldName.GIVEN_NAMES})
 
+# MRZ verdicts of a field its models read alike: confirmed, or names no check digit covers.
+MRZ_AGREED = frozenset({None, UnconfirmedReason.UNCHECKED})
 MrzVerdicts = Mapping[str, UnconfirmedReason | None]  # MrzFields attribute -> None when the MRZ confirms it
 
 
@@ -80,8 +83,11 @@ def merge_visual(readings: Sequence[DocumentFields]) -> dict[FieldName, Document
     alike (independent captures), and no confirmed reading of another capture contradicts it."""
     merged: dict[FieldName, DocumentField] = {}
     for name in FieldName:
-        seen = [field for reading in readings if (field := reading.get(name)) is not None and field.value]
+        given = [field for reading in readings if (field := reading.get(name)) is not None]
+        seen = [field for field in given if field.value]
         if not seen:
+            if given:  # no value, and why (a birth place not found, or ambiguous)
+                merged[name] = given[0]
             continue
         confirmed = [f for f in seen if f.confirmed]
         first = (confirmed or seen)[0]
@@ -114,6 +120,11 @@ def confirm_fields(mrz: MrzFields | None, verdicts: MrzVerdicts, visual: Sequenc
         mrz_field = _mrz_field(value, verdicts.get(name.value, no_verdict))
         if seen is not None and seen.confirmed and mrz_field.reason is UnconfirmedReason.READING_INVALID:
             out[name] = seen  # an MRZ that fails its checks (or a card's front read as one) contradicts nothing
+        elif (seen is not None and seen.value is not None and mrz_field.reason in MRZ_AGREED
+              and agree(name, value, seen.value, name in truncated)):
+            # The MRZ's models agree, and the printed zone, in another font elsewhere on the document, reads
+            # the same: independent sources, even when the printed zone was read once.
+            out[name] = DocumentField(seen.value if name in NAME_FIELDS else value, FieldSource.MRZ_VIZ)
         elif seen is None or not seen.confirmed or seen.value is None:
             out[name] = mrz_field
         elif agree(name, value, seen.value, name in truncated):

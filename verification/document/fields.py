@@ -55,6 +55,7 @@ class UnconfirmedReason(StrEnum):
     NOT_READ = "not_read"  # no source gave it
     SINGLE_READING = "single_reading"  # one reading, or readings that share their misreadings
     LOOKALIKE = "lookalike_ambiguous"  # a look-alike character settled by a check digit alone
+    UNCHECKED = "mrz_unchecked"  # names no check digit covers, read alike by the MRZ's models only
     READING_INVALID = "reading_invalid"  # the MRZ fails its checks
     ZONES_DISAGREE = "mrz_viz_mismatch"  # the MRZ and the visual zone say different things
     UNKNOWN_PLACE = "place_not_found"  # a birth place the official geographic code does not hold

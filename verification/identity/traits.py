@@ -157,6 +157,19 @@ class TraitsComparison:
         return cls(tuple(FieldComparison.from_dict(f) for f in data["fields"]))
 
 
+# INSEE codes of the three cities divided in municipal arrondissements, and their arrondissements' codes: a
+# card prints "PARIS" (75056) where the INS birth code names the arrondissement (75106).
+ARRONDISSEMENTS = {"75056": ("75101", "75120"), "69123": ("69381", "69389"), "13055": ("13201", "13216")}
+
+
+def same_birth_place(a: str, b: str) -> bool:
+    """Two INSEE birth place codes naming one place: equal, or a city and one of its arrondissements."""
+    if a == b:
+        return True
+    return any(city in (a, b) and first <= (b if a == city else a) <= last
+               for city, (first, last) in ARRONDISSEMENTS.items())
+
+
 def _name_severity(a: str, b: str, rules: DiscrepancyRules) -> Severity:
     if a == b:
         return Severity.EQUAL
@@ -232,12 +245,8 @@ def compare_traits(
     if document.sex and other.sex:
         fields.append(_exact(TraitField.SEX, document.sex.value, other.sex.value, rules.sex_difference))
     if document.birth_place_code and other.birth_place_code:
-        fields.append(
-            _exact(
-                TraitField.BIRTH_PLACE_CODE,
-                document.birth_place_code.strip().upper(),
-                other.birth_place_code.strip().upper(),
-                rules.birth_place_code_difference,
-            )
-        )
+        ours, theirs = document.birth_place_code.strip().upper(), other.birth_place_code.strip().upper()
+        same = same_birth_place(ours, theirs)
+        severity = Severity.EQUAL if same else rules.birth_place_code_difference
+        fields.append(FieldComparison(TraitField.BIRTH_PLACE_CODE, severity, ours, theirs))
     return TraitsComparison(tuple(fields))

@@ -10,6 +10,11 @@ digits chose is the one guess among many that happens to pass, not something rea
 readings must be at least half of all the readings (in whatever format they were taken): where most
 readings of a field differ (a name printed over a security pattern), two models can share a misreading
 (ALI read ACT by both).
+
+Names carry no check digit (but on the French 1988 card) and the two models share misreadings of them
+under poor light or blur (L read I, M read N by both): names the models agree on are `mrz_unchecked`,
+never confirmed by the MRZ alone, only with the printed names of the visual zone (`mrz+viz`, see
+verification.document.confirmation) or by a reviewer.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ FIELD_SPANS: dict[str, tuple[str, ...]] = {
     "issuing_state": ("issuing_state",),
     "surname": ("names", "surname"),
     "given_names": ("names", "given_names"),
-    "document_number": ("document_number", "optional_data"),  # TD1/TD2 numbers over 9 continue there
+    # TD1/TD2 numbers over 9 continue in the optional data; the French 1988 card's is three fields.
+    "document_number": ("document_number", "optional_data", "issue_month", "issue_department", "card_serial"),
     "nationality": ("nationality",),
     "birth_date": ("birth_date",),
     "sex": ("sex",),
@@ -47,6 +53,11 @@ Verdicts = dict[str, UnconfirmedReason | None]
 def _positions(fmt: MrzFormat, field: str) -> set[tuple[int, int]]:
     spans = [span for span in field_layout(fmt) if span.name in FIELD_SPANS[field]]
     return {(span.line, index) for span in spans for index in range(span.start, span.end)}
+
+
+def _checked(fmt: MrzFormat, field: str) -> bool:
+    """Whether a check digit covers the field (the French 1988 card's names, under its final digit)."""
+    return all(span.checked_by for span in field_layout(fmt) if span.name in FIELD_SPANS[field])
 
 
 def _guessed(reading: Candidate, positions: set[tuple[int, int]]) -> bool:
@@ -74,7 +85,8 @@ def field_verdicts(final: Candidate, readings: Sequence[tuple[str, Candidate]]) 
         agreeing = [model for model, reading in readings
                     if _same_field(reading, fmt, name, value) and not _guessed(reading, positions)]
         if len(set(agreeing)) >= MIN_MODELS and len(agreeing) * 2 >= len(readings):
-            verdicts[name] = None
+            unchecked = name in NAME_FIELDS and not _checked(fmt, name)
+            verdicts[name] = UnconfirmedReason.UNCHECKED if unchecked else None
         elif name in ALNUM_FIELDS and LOOKALIKES.intersection(value):
             verdicts[name] = UnconfirmedReason.LOOKALIKE
         else:
@@ -101,13 +113,15 @@ def _names(fields: MrzFields) -> dict[str, object]:
 
 
 def agreeing_captures(verdicts: Verdicts, fields: MrzFields, other: MrzFields) -> Verdicts:
-    """`verdicts` with every field that another capture's valid reading (`other`) read alike confirmed:
-    two photos (or video frames) differ in noise, blur and framing, so they do not share misreadings."""
+    """`verdicts` with every checked field that another capture's valid reading (`other`) read alike
+    confirmed: two photos (or video frames) differ in noise, blur and framing. Names no check digit covers
+    stay unconfirmed: the same two models read them on both captures, and share their misreadings."""
     out: Verdicts = {}
     for name in FIELD_SPANS:
         value = getattr(fields, name)
         if value is None or value == "" or value == ():
             continue
-        agreed = getattr(other, name) == value
-        out[name] = None if agreed else verdicts.get(name, UnconfirmedReason.SINGLE_READING)
+        verdict = verdicts.get(name, UnconfirmedReason.SINGLE_READING)
+        agreed = getattr(other, name) == value and verdict is not UnconfirmedReason.UNCHECKED
+        out[name] = None if agreed else verdict
     return out
