@@ -45,9 +45,15 @@ def display_form(text: str) -> str:
     return " ".join(text.upper().translate(_PLAIN_PUNCTUATION).split())
 
 
+def folded_form(text: str) -> str:
+    """Upper case, no diacritics, hyphens and apostrophes kept, single spaces: "Maëlis-Gaëlle" ->
+    "MAELIS-GAELLE" (what two OCR models that do not both know diacritics can agree on)."""
+    return _fold(display_form(text))
+
+
 def comparison_form(text: str) -> str:
     """No diacritics, hyphens, apostrophes or spaces: 'Maëlis-Gaëlle' -> 'MAELISGAELLE'."""
-    return _fold(display_form(text)).translate(_IGNORED_IN_COMPARISON)
+    return folded_form(text).translate(_IGNORED_IN_COMPARISON)
 
 
 def display_traits(traits: IdentityTraits) -> IdentityTraits:

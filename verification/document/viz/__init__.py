@@ -7,8 +7,8 @@ its words give the fields (verification.document.viz.labelled: found by their pr
 needed); the English model then reads each field's line again, on its own, a little wider than the first
 model's words (a letter the first one lost shows up as a difference); its text is parsed the same way.
 Reading lines rather than the page a second time keeps a dense page within the time budget. Then:
-- the two readings agree exactly (names and places in RNIV display form, which keeps hyphens and
-  apostrophes; dates and numbers as read): confirmed, source `viz`, the French model's text;
+- the two readings agree exactly (names and places in folded form: upper case without diacritics,
+  which the English model cannot read, hyphens and apostrophes kept; dates and numbers as read): confirmed, source `viz`, the French model's text;
 - the second reading fails or differs: unconfirmed (single_reading), so that the field neither
   confirms nor contradicts the MRZ (verification.document.confirmation).
 The MRZ, where there is one, only helps to find the printed names a label did not lead to: the printed
@@ -38,12 +38,13 @@ from verification.document.mrz.fields import MrzFields
 from verification.document.viz.labelled import Printed, parse_value, read_labelled, union
 from verification.document.viz.ocr import Word, prepare, read_line, read_words, text_height
 from verification.document.viz.places import lookup
-from verification.identity.traits import comparison_form, display_form
+from verification.identity.traits import comparison_form, folded_form
 
 # The first model reads the page and finds the fields; the second reads each field's line again.
 FIRST_MODEL, SECOND_MODEL = "fra", "eng"
 _PRINTED_FORM = frozenset({FieldName.SURNAME, FieldName.GIVEN_NAMES, FieldName.BIRTH_PLACE})
 _MAX_NAME_WORDS = 6
+_FILLERS = "<«‹"  # the MRZ filler, as the French model may read it
 # A page where the first reading found few fields is read again, its background flattened (a grey card on
 # a white page, a shadow) and, where its words are small (a card photographed from afar), enlarged to the
 # word height tesseract reads best, within a time budget (the longest side). The reading that found more
@@ -105,7 +106,7 @@ def place_code(place: str, place_confirmed: bool) -> DocumentField:
 def _same(name: FieldName, a: FieldValue, b: FieldValue) -> bool:
     if name not in _PRINTED_FORM:
         return a == b
-    return [display_form(p) for p in _parts(a)] == [display_form(p) for p in _parts(b)]
+    return [folded_form(p) for p in _parts(a)] == [folded_form(p) for p in _parts(b)]
 
 
 def _parts(value: FieldValue) -> tuple[str, ...]:
@@ -114,7 +115,10 @@ def _parts(value: FieldValue) -> tuple[str, ...]:
 
 def _find_printed(words: Sequence[Word], target: str) -> list[Word]:
     """The printed words, consecutive on one line, whose RNIV comparison form (commas between given names
-    aside) is exactly `target`; none when no such words."""
+    aside) is exactly `target`; none when no such words. The MRZ's own lines (a filler read on the line)
+    are left out: the MRZ read once more is no printed zone."""
+    mrz_lines = {word.line for word in words if any(char in word.text for char in _FILLERS)}
+    words = [word for word in words if word.line not in mrz_lines]
     for start, first in enumerate(words):
         text = ""
         for end in range(start, min(len(words), start + _MAX_NAME_WORDS)):

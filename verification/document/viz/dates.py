@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from verification.identity.traits import display_form
+from verification.identity.traits import folded_form
 
 # Month abbreviations of French and English documents (ICAO 9303-3 prints them bilingual: "JUIL/JUL").
 _MONTHS = {"JAN": 1, "JANV": 1, "FEB": 2, "FEV": 2, "FEVR": 2, "MAR": 3, "MARS": 3, "APR": 4, "AVR": 4,
@@ -17,7 +17,7 @@ _NAMED = re.compile(r"(\d{2}) ?([A-Z]{3,5})(?:/([A-Z]{3,5}))? ?(\d{4})")
 
 def parse_date(text: str) -> date | None:
     """The date a printed value states, or None when it is not exactly a date (no partial reading)."""
-    folded = " ".join(display_form(text).split()).strip(" .,:;")
+    folded = " ".join(folded_form(text).split()).strip(" .,:;")
     if numeric := _NUMERIC.fullmatch(folded):
         day, month, year = (int(part) for part in numeric.groups())
     elif named := _NAMED.fullmatch(folded):

@@ -18,7 +18,7 @@ from datetime import date
 from verification.document.fields import FieldName, FieldValue
 from verification.document.viz.dates import birth_date, parse_date
 from verification.document.viz.ocr import Word
-from verification.identity.traits import display_form, typo_distance
+from verification.identity.traits import folded_form, typo_distance
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def read_labelled(words: Sequence[Word], today: date) -> dict[FieldName, Printed
         if printed is None:
             continue
         first = out.setdefault(field, printed)
-        if display_form(str(first.value)) != display_form(str(printed.value)):
+        if folded_form(str(first.value)) != folded_form(str(printed.value)):
             out[field] = replace(first, contested=True)
     return out
 
@@ -139,7 +139,7 @@ def parse_value(field: FieldName, text: str, today: date) -> FieldValue | None:
     if field is FieldName.DOCUMENT_NUMBER:
         return text if _DOCUMENT_NUMBER.fullmatch(text) else None
     if field is FieldName.BIRTH_PLACE:
-        return text if _PLACE.fullmatch(display_form(text)) else None
+        return text if _PLACE.fullmatch(folded_form(text)) else None
     if field is FieldName.BIRTH_DATE:
         born = birth_date(text, today)
         return born.isoformat() if born else None
@@ -168,7 +168,7 @@ def _is_label(text: str) -> bool:
 
 
 def _key(text: str) -> str:
-    return re.sub(r"[^A-Z0-9]", "", display_form(text))
+    return re.sub(r"[^A-Z0-9]", "", folded_form(text))
 
 
 def _split(word: Word) -> list[Word]:

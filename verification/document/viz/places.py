@@ -21,7 +21,7 @@ from functools import cache
 from importlib import resources
 
 from verification.document.fields import UnconfirmedReason
-from verification.identity.traits import display_form
+from verification.identity.traits import folded_form
 
 _DATA = ("data", "insee_places.json.gz")
 _ABBREVIATIONS = {"ST": "SAINT", "STE": "SAINTE"}
@@ -51,7 +51,7 @@ class PlaceLookup:
 
 def fold(name: str) -> str:
     """The form names are compared in: 'Saint-Étienne', 'ST ETIENNE' and "st-étienne" -> 'SAINT ETIENNE'."""
-    words = re.sub(r"[-'.]", " ", display_form(name)).split()
+    words = re.sub(r"[-'.]", " ", folded_form(name)).split()
     return " ".join(_ABBREVIATIONS.get(word, word) for word in words)
 
 
