@@ -8,7 +8,8 @@ needed); the English model then reads each field's line again, on its own, a lit
 model's words (a letter the first one lost shows up as a difference); its text is parsed the same way.
 Reading lines rather than the page a second time keeps a dense page within the time budget. Then:
 - the two readings agree exactly (names and places in folded form: upper case without diacritics,
-  which the English model cannot read, hyphens and apostrophes kept; dates and numbers as read): confirmed, source `viz`, the French model's text;
+  which the English model cannot read, hyphens and apostrophes kept; dates and numbers as read):
+  confirmed, source `viz`, the French model's text;
 - the second reading fails or differs: unconfirmed (single_reading), so that the field neither
   confirms nor contradicts the MRZ (verification.document.confirmation).
 The MRZ, where there is one, only helps to find the printed names a label did not lead to: the printed
