@@ -223,8 +223,16 @@ def test_a_document_video_tilted_as_instructed_is_read(client: TestClient, tmp_p
     applicant = make_applicant(rng)
     _, result = enroll(client, tmp_path, applicant, rng, filmed_tilt=lambda asked: asked)
 
-    assert result["status"] == "approved", result
-    assert result["assertion"] is not None
+    document = next(c for c in result["checks"] if c["check"] == "document")
+    if result["status"] == "review":
+        # The tilt is as asked and the MRZ read valid from the frames; a field no two sources confirmed
+        # (names, which the MRZ alone never confirms, need a frame's printed zone to read them too) goes to
+        # an operator, and only that.
+        assert document["reasons"], result
+        assert all(reason.startswith("field_unconfirmed:") for reason in document["reasons"]), result
+    else:
+        assert result["status"] == "approved", result
+        assert result["assertion"] is not None
 
 
 def test_a_document_video_tilted_the_wrong_way_is_not_approved(client: TestClient, tmp_path: Path,

@@ -112,7 +112,7 @@ def _names(fields: MrzFields) -> dict[str, object]:
     return {"surname": name_part(raw["surname"]), "given_names": given_names(raw["given_names"])}
 
 
-def agreeing_captures(verdicts: Verdicts, fields: MrzFields, other: MrzFields) -> Verdicts:
+def agreeing_captures(verdicts: Verdicts, fields: MrzFields, other: MrzFields, fmt: MrzFormat) -> Verdicts:
     """`verdicts` with every checked field that another capture's valid reading (`other`) read alike
     confirmed: two photos (or video frames) differ in noise, blur and framing. Names no check digit covers
     stay unconfirmed: the same two models read them on both captures, and share their misreadings."""
@@ -122,6 +122,8 @@ def agreeing_captures(verdicts: Verdicts, fields: MrzFields, other: MrzFields) -
         if value is None or value == "" or value == ():
             continue
         verdict = verdicts.get(name, UnconfirmedReason.SINGLE_READING)
-        agreed = getattr(other, name) == value and verdict is not UnconfirmedReason.UNCHECKED
-        out[name] = None if agreed else verdict
+        if name in NAME_FIELDS and not _checked(fmt, name):
+            out[name] = verdict
+        else:
+            out[name] = None if getattr(other, name) == value else verdict
     return out

@@ -97,13 +97,15 @@ def confirmed_by(reading: MrzReading, others: Sequence[MrzReading]) -> MrzReadin
     whose valid readings agree with it on every checked field: captures with their own noise, blur and
     framing. An unconfirmed reading (every check holds, one try said so) becomes valid, and each field the
     captures read alike is confirmed (verification.document.mrz.agreement.agreeing_captures)."""
-    if reading.result is None or reading.result.fields is None or not (reading.valid or reading.unconfirmed):
+    result = reading.result
+    if result is None or result.fields is None or result.format is None or not (reading.valid or reading.unconfirmed):
         return reading
-    content = checked_content(reading.result)
+    content = checked_content(result)
     for other in others:
-        if (other.result is not None and other.result.valid and other.result.format is reading.result.format
+        if (other.result is not None and other.result.valid and other.result.format is result.format
                 and other.result.fields is not None and checked_content(other.result) == content):
-            verdicts = agreeing_captures(reading.field_confirmations, reading.result.fields, other.result.fields)
+            verdicts = agreeing_captures(reading.field_confirmations, result.fields, other.result.fields,
+                                         result.format)
             reading = replace(reading, field_confirmations=verdicts)
             if reading.unconfirmed:
                 reading = replace(reading, status=CheckStatus.PASS, reasons=(MrzReason.NAMES_UNVERIFIED,))
