@@ -26,11 +26,13 @@ from verification.document.check import (
     check_document,
     french_card_expiry,
 )
+from verification.document.fields import FieldName
 from verification.document.mrz.parser import parse_mrz
 from verification.document.mrz.reader import MrzReading, MrzReason
 from verification.document.policy import DocumentPolicy
 
 TODAY = date(2026, 11, 23)
+NAMES = (FieldName.SURNAME, FieldName.GIVEN_NAMES)
 FLAT_PORTRAIT = np.full((220, 170, 3), (120, 140, 170), np.uint8)
 
 
@@ -85,8 +87,11 @@ def test_an_mrz_read_valid_once_is_doubtful_until_another_capture_confirms_it(mo
     after_an_invalid_one = check(invalid, unconfirmed)  # the doubtful reading is kept, not the wrong one
     assert after_an_invalid_one.status is CheckStatus.INCONCLUSIVE and after_an_invalid_one.mrz_image_index == 1
     confirmed = check(unconfirmed, unconfirmed)  # each capture corroborates the other: the first is kept
-    assert confirmed.status is CheckStatus.PASS and confirmed.mrz_image_index == 0
-    assert all(field.confirmed for _, field in confirmed.fields)
+    assert confirmed.mrz is not None and confirmed.mrz.valid and confirmed.mrz_image_index == 0
+    # Every checked field confirmed; the names, which no check digit covers, would need the printed zone
+    # (a blank, so "blurred", image here) too.
+    assert confirmed.reasons == ("field_unconfirmed:surname", "field_unconfirmed:given_names", "image_blurred")
+    assert all(field.confirmed for name, field in confirmed.fields if name not in NAMES)
 
 
 def test_an_expired_document_fails() -> None:
@@ -187,7 +192,8 @@ def test_cli_check_document_prints_the_interface_fields(tmp_path: Path) -> None:
     surname = compose_mrz(person)[2].split("<<")[0].replace("<", " ")
     assert output["mrz_fields"]["surname"] == surname
     # Each identity field as {value, source, confirmed}, a reason where unconfirmed.
-    assert output["fields"]["surname"] == {"value": surname, "source": "mrz", "confirmed": True}
+    # Names no check digit covers: the MRZ's two models and the printed zone read them alike.
+    assert output["fields"]["surname"] == {"value": surname, "source": "mrz+viz", "confirmed": True}
     assert output["fields"]["birth_date"]["value"] == person.birth_date.isoformat()
     for field in output["fields"].values():
         assert set(field) == {"value", "source", "confirmed"} | ({"reason"} if not field["confirmed"] else set())
@@ -210,7 +216,7 @@ def test_cli_evaluate_documents_scores_a_manifest(tmp_path: Path) -> None:
     assert output["false_valid"] == 0 and output["valid_wrong"] == 0
     assert output["wrong_confirmed"] == 0 and output["confirmed_field_rate"] is not None
     passport = output["per_document"][0]
-    assert passport["fields"]["surname"]["source"] == "mrz" and passport["confirmed_wrong"] == {}
+    assert passport["fields"]["surname"]["source"] == "mrz+viz" and passport["confirmed_wrong"] == {}
     assert passport["fields_confirmed_right"] == passport["fields_expected"] == 9
     assert [d["exact"] for d in output["per_document"]] == [True, True]
     assert output["by_kind"]["clean"]["documents"] == output["by_kind"]["blank"]["documents"] == 1
