@@ -19,11 +19,12 @@ from verification.common.dates import add_years
 from verification.common.outcome import CheckStatus
 from verification.document.confirmation import confirm_fields, zone_mismatches
 from verification.document.fields import DocumentFields, FieldName, UnconfirmedReason
+from verification.document.mrz.band import to_gray
 from verification.document.mrz.codes import is_specimen_code
 from verification.document.mrz.fields import MrzFields
 from verification.document.mrz.formats import MrzFormat
 from verification.document.mrz.reader import MrzReading, confirmed_by, read_mrz
-from verification.document.mrz.search import DEFAULT_OPTIONS, ReaderOptions
+from verification.document.mrz.search import DEFAULT_OPTIONS, ReaderOptions, locate_band
 from verification.document.policy import DocumentPolicy
 from verification.document.quality import Box, ImageQuality, assess_quality
 from verification.document.viz import read_viz
@@ -104,11 +105,15 @@ def required_fields(mrz: MrzFields) -> tuple[FieldName, ...]:
             FieldName.DOCUMENT_NUMBER, FieldName.ISSUING_STATE, validity)
 
 
-def _regions(index: int, readings: Sequence[MrzReading], portrait: PortraitLocation | None) -> list[Box | None]:
-    """Where glare would harm on image `index`: its MRZ band and the portrait; the whole image (None) for
-    whichever of the two was not found there, glare being one reason it may not have been."""
+def _regions(image: npt.NDArray[np.uint8], index: int, readings: Sequence[MrzReading],
+             portrait: PortraitLocation | None) -> list[Box | None]:
+    """Where glare would harm on image `index`: its MRZ band (the one read, else the likeliest one: glare
+    may be why it was not read) and the portrait; the whole image (None) for whichever of the two was not
+    found there."""
     regions: list[Box | None] = []
     band = readings[index].band_box if index < len(readings) else None
+    if band is None and index < len(readings) and not readings[index].valid:
+        band = locate_band(to_gray(image))
     if band is not None:
         x, y, width, height = band
         regions.append((x, y, x + width, y + height))
@@ -153,7 +158,7 @@ def check_document(images: Sequence[npt.NDArray[np.uint8]], policy: DocumentPoli
         readings.append(read_mrz(image, today=today, options=reader_options))
         if any(_complete(_corroborated(readings, i)) for i in range(len(readings))):
             break
-    quality = tuple(assess_quality(image, policy.quality, _regions(i, readings, portrait))
+    quality = tuple(assess_quality(image, policy.quality, _regions(image, i, readings, portrait))
                     for i, image in enumerate(images))
     hints = list(dict.fromkeys(str(r) for q in quality for r in q.reasons))
     # The most trustworthy reading, the first of equals: valid, then unconfirmed, then read at all.
@@ -182,8 +187,10 @@ def check_document(images: Sequence[npt.NDArray[np.uint8]], policy: DocumentPoli
         reasons += [str(r) for r in reading.reasons]
         status = CheckStatus.INCONCLUSIVE
     elif not reading.valid and _unreadable(reading, hints):
-        reasons.append(DocumentReason.MRZ_UNREADABLE)
-        status = CheckStatus.INCONCLUSIVE
+        # A retake: what was read is too poor to judge the document's expiry, kind or issuer by.
+        unread = tuple(dict.fromkeys([str(DocumentReason.MRZ_UNREADABLE), *hints]))
+        return DocumentCheckResult(CheckStatus.INCONCLUSIVE, reading.score, unread, reading, quality, None, None,
+                                   index, portrait, fields)
     elif not reading.valid:
         reasons.append(DocumentReason.MRZ_INVALID)
         reasons += [str(r) for r in reading.reasons]

@@ -137,7 +137,7 @@ def search(gray: npt.NDArray[np.uint8], options: ReaderOptions, today: date | No
         bands: list[MrzBand] = find_bands(oriented)[: options.max_bands]
         found_band = found_band or bool(bands)
         for band in bands:
-            box = _box_in(gray, turn, band)
+            box = box_in(gray, turn, band)
             for method, model, candidate in _band_readings(oriented, band, options, today):
                 calls += 1
                 if candidate is not None and candidate.result is not None and candidate.result.format is not None:
@@ -191,7 +191,13 @@ def _finished(reading: Candidate, votes: LineVotes, today: date | None, where: d
     return done
 
 
-def _box_in(gray: npt.NDArray[np.uint8], turn: int, band: MrzBand) -> Box:
+def locate_band(gray: npt.NDArray[np.uint8]) -> Box | None:
+    """Where the likeliest MRZ band of an upright image lies, read or not (the glare check looks there)."""
+    bands = find_bands(gray)
+    return box_in(gray, 0, bands[0]) if bands else None
+
+
+def box_in(gray: npt.NDArray[np.uint8], turn: int, band: MrzBand) -> Box:
     """The bounding box, in the unturned image, of a band found in orientation `turn` (see _orientations)."""
     corners = cv2.boxPoints((band.center, band.size, band.angle))
     height, width = gray.shape[:2]
