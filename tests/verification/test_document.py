@@ -26,9 +26,11 @@ from verification.document.check import (
     check_document,
     french_card_expiry,
 )
-from verification.document.fields import FieldName
+from verification.document.fields import FieldName, FieldSource
+from verification.document.mrz.band import to_gray
 from verification.document.mrz.parser import parse_mrz
 from verification.document.mrz.reader import MrzReading, MrzReason
+from verification.document.mrz.search import locate_band
 from verification.document.policy import DocumentPolicy
 
 TODAY = date(2026, 11, 23)
@@ -157,6 +159,24 @@ def test_glare_is_reported() -> None:
     image[: image.shape[0] // 2, : image.shape[1] // 3] = 255  # a saturated reflection over the portrait side
     quality = check_document([image], DocumentPolicy(), TODAY).quality[0]
     assert "avoid_glare" in quality.reasons
+
+
+def test_glare_over_part_of_the_mrz_asks_for_a_retake_with_the_reason() -> None:
+    """A reflection over a third of the MRZ band, a tiny share of the photo, defeats the reader: the check
+    says why and asks for a new capture, it neither rejects nor judges the document on what it misread.
+    (On a scan's near-white band a reflection cannot be told from the paper: glare is measured against the
+    band's median, see verification.document.quality.)"""
+    person = _person(DocumentKind.TD3_PASSPORT, seed=5)
+    image = (_image(person) * 0.8).astype(np.uint8)  # photographed indoors: paper is no longer near-white
+    box = locate_band(to_gray(image))
+    assert box is not None
+    x, y, width, height = box
+    cv2.ellipse(image, (x + width // 4, y + height // 2), (width // 6, height // 2 + 4), 0, 0, 360,
+                (255, 255, 255), -1)
+    result = check_document([image], DocumentPolicy(), TODAY)
+    assert "avoid_glare" in result.reasons
+    assert result.status is CheckStatus.INCONCLUSIVE and result.reasons[0] == "mrz_unreadable", result.reasons
+    assert not any(field.source in (FieldSource.MRZ, FieldSource.MRZ_VIZ) for _, field in result.fields)
 
 
 def test_the_portrait_is_located_on_the_document() -> None:

@@ -107,19 +107,18 @@ def required_fields(mrz: MrzFields) -> tuple[FieldName, ...]:
 
 def _regions(image: npt.NDArray[np.uint8], index: int, readings: Sequence[MrzReading],
              portrait: PortraitLocation | None) -> list[Box | None]:
-    """Where glare would harm on image `index`: its MRZ band (the one read, else the likeliest one: glare
-    may be why it was not read) and the portrait; the whole image (None) for whichever of the two was not
-    found there."""
-    regions: list[Box | None] = []
-    band = readings[index].band_box if index < len(readings) else None
-    if band is None and index < len(readings) and not readings[index].valid:
-        band = locate_band(to_gray(image))
-    if band is not None:
-        x, y, width, height = band
-        regions.append((x, y, x + width, y + height))
+    """Where glare would harm on image `index`: its MRZ band (the one read and, when that reading is invalid,
+    the likeliest one too: what was read may not be the MRZ, and glare may be why) and the portrait; the
+    whole image (None) for whichever of the two was not found there."""
+    bands = [readings[index].band_box] if index < len(readings) else []
+    if index < len(readings) and not readings[index].valid and (located := locate_band(to_gray(image))):
+        # A reflection cuts the MRZ lines, and the band found is what is left of them: their whole row.
+        bands.append((0, located[1], image.shape[1], located[3]))
+    regions: list[Box | None] = [(x, y, x + width, y + height) for x, y, width, height in filter(None, bands)]
+    found_band = bool(regions)
     if portrait is not None and portrait.image_index == index:
         regions.append(portrait.box)
-    if band is None or portrait is None:
+    if not found_band or portrait is None:
         regions.append(None)
     return regions
 
