@@ -259,7 +259,10 @@ class DocumentVideoCheck:
 
     @property
     def reasons(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(self.document.reasons + self.video.reasons))
+        video = self.video.reasons
+        if self.document.mrz is not None and self.document.mrz.valid:  # the chosen frames did show the MRZ
+            video = tuple(reason for reason in video if reason != VideoReason.NO_MRZ_FRAME)
+        return tuple(dict.fromkeys(self.document.reasons + video))
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.document.to_dict(), "status": str(self.status), "reasons": list(self.reasons),
