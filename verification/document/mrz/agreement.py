@@ -55,6 +55,11 @@ def _positions(fmt: MrzFormat, field: str) -> set[tuple[int, int]]:
     return {(span.line, index) for span in spans for index in range(span.start, span.end)}
 
 
+def _present(value: object) -> bool:
+    """Whether a decoded field holds something (no nationality, no given names, no date are absent)."""
+    return value is not None and value != "" and value != ()
+
+
 def _checked(fmt: MrzFormat, field: str) -> bool:
     """Whether a check digit covers the field (the French 1988 card's names, under its final digit)."""
     return all(span.checked_by for span in field_layout(fmt) if span.name in FIELD_SPANS[field])
@@ -79,7 +84,7 @@ def field_verdicts(final: Candidate, readings: Sequence[tuple[str, Candidate]]) 
     verdicts: Verdicts = {}
     for name in FIELD_SPANS:
         value = getattr(fields, name)
-        if value is None or value == "" or value == ():
+        if not _present(value):
             continue
         positions = _positions(fmt, name)
         agreeing = [model for model, reading in readings
@@ -119,7 +124,7 @@ def agreeing_captures(verdicts: Verdicts, fields: MrzFields, other: MrzFields, f
     out: Verdicts = {}
     for name in FIELD_SPANS:
         value = getattr(fields, name)
-        if value is None or value == "" or value == ():
+        if not _present(value):
             continue
         verdict = verdicts.get(name, UnconfirmedReason.SINGLE_READING)
         if name in NAME_FIELDS and not _checked(fmt, name):
